@@ -1,0 +1,849 @@
+"""Reminders and worklists (自动提醒): who to call today, and why.
+
+Seed 001 asks the system to remind automatically: the customer's product is used up,
+N days without follow-up, never followed up, N days since the last purchase, never
+purchased. Seed 000 adds greetings on birthdays and holidays, a kanban of receivables
+watched daily, and protection deadlines on opportunities.
+
+Every reminder function is pure: frames and an explicit ``as_of`` in, one row per
+customer (or contact, invoice, opportunity) out, with the canonical columns
+``customer_id, kind, reason, days, due_date, owner`` plus kind-specific ones. All
+thresholds live in :class:`AlertConfig`.
+
+Day boundaries are inclusive and use calendar days: "more than 30 days without
+follow-up" fires on day 31 (``days > threshold``); "from 14 days before run-out" fires
+when ``run_out_date - as_of <= 14``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "AlertConfig",
+    "DEFAULT_CONFIG",
+    "ALERT_KINDS",
+    "used_up_products",
+    "follow_up_overdue",
+    "repurchase_overdue",
+    "never_purchased",
+    "greetings",
+    "receivables_ageing",
+    "receivables_kanban",
+    "opportunity_deadlines",
+    "worklist",
+]
+
+ALERT_KINDS = (
+    "used_up",
+    "follow_up_overdue",
+    "never_followed_up",
+    "repurchase_overdue",
+    "never_purchased",
+    "birthday",
+    "holiday",
+    "receivable_overdue",
+    "opportunity_deadline",
+    "opportunity_stale",
+)
+
+_ALERT_COLUMNS = ["customer_id", "kind", "reason", "days", "due_date", "owner"]
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    """Every threshold of the reminders, with the defaults of the issue.
+
+    Parameters
+    ----------
+    used_up_lead_days : int
+        Remind from this many days before a product runs out.
+    used_up_grace_days : int
+        Stop reminding this many days after run-out (by then it is a repurchase question).
+    used_up_match : {"product", "category"}
+        A later purchase of the same product (or of any product of its category) cancels
+        the reminder.
+    follow_up_days : dict
+        Days without follow-up allowed per lifecycle tier; ``"other"`` for the rest.
+    new_customer_days : int
+        A "new" customer gets the ``new`` threshold only during this many days after the
+        first purchase; afterwards ``other``.
+    repurchase_factor : float
+        Remind when the days since the last purchase exceed ``factor`` times the customer's
+        median gap between purchase days.
+    repurchase_min_gaps : int
+        Fewer gaps than this: use ``repurchase_default_days`` of the tier instead.
+    repurchase_default_days : dict
+        Default repurchase interval per tier; ``"other"`` for the rest.
+    greeting_days : int
+        Birthdays and public holidays within this many days (today included).
+    holiday_tiers : tuple of str
+        Lifecycle tiers whose customers get holiday greetings.
+    deadline_days : int
+        Opportunities whose protection deadline falls within this many days.
+    stale_days : int
+        Open opportunities created longer ago than this with no follow-up of the
+        customer in the last ``stale_days`` are stale.
+    ageing_buckets : tuple of int
+        Upper bounds (days overdue) of the receivable buckets after "not due".
+    """
+
+    used_up_lead_days: int = 14
+    used_up_grace_days: int = 60
+    used_up_match: str = "product"
+    follow_up_days: dict[str, int] = field(
+        default_factory=lambda: {
+            "loyal": 14,
+            "mature": 30,
+            "repeat": 30,
+            "new": 7,
+            "other": 90,
+        }
+    )
+    new_customer_days: int = 30
+    repurchase_factor: float = 1.5
+    repurchase_min_gaps: int = 2
+    repurchase_default_days: dict[str, int] = field(
+        default_factory=lambda: {"new": 60, "repeat": 90, "mature": 60, "loyal": 45, "other": 120}
+    )
+    greeting_days: int = 7
+    holiday_tiers: tuple[str, ...] = ("new", "repeat", "mature", "loyal")
+    deadline_days: int = 14
+    stale_days: int = 60
+    ageing_buckets: tuple[int, ...] = (30, 60, 90)
+
+    def replace(self, **changes: Any) -> AlertConfig:
+        """Return a copy with ``changes`` applied (unknown names raise).
+
+        Values given as strings (from the command line or report parameters) are
+        converted to the field's type; dict fields take ``"tier=days,tier=days"``.
+
+        Raises
+        ------
+        ValueError
+            If a name is not a threshold; the message lists the valid names.
+        """
+        names = {f.name: f for f in dataclasses.fields(self)}
+        out = {}
+        for key, value in changes.items():
+            if key not in names:
+                raise ValueError(
+                    f"unknown alert threshold {key!r}; valid names: {', '.join(names)}"
+                )
+            current = getattr(self, key)
+            if isinstance(value, str):
+                if isinstance(current, dict):
+                    merged = dict(current)
+                    for part in value.split(","):
+                        tier, _, days = part.partition("=")
+                        merged[tier.strip()] = int(days)
+                    value = merged
+                elif isinstance(current, tuple):
+                    value = tuple(type(current[0])(v) for v in value.split(","))
+                else:
+                    value = type(current)(value)
+            out[key] = value
+        return dataclasses.replace(self, **out)
+
+
+DEFAULT_CONFIG = AlertConfig()
+
+
+def _ts(as_of: Any) -> pd.Timestamp:
+    if as_of is None:
+        raise ValueError("as_of is required: pass the date the reminders are for")
+    return pd.Timestamp(as_of).normalize()
+
+
+def _empty(extra: list[str] | None = None) -> pd.DataFrame:
+    return pd.DataFrame(columns=_ALERT_COLUMNS + (extra or []))
+
+
+def _owner_map(customers: pd.DataFrame | None, orders: pd.DataFrame | None) -> pd.Series:
+    """Owner per customer: the customers table's ``owner``, else the last salesperson."""
+    owner = pd.Series(dtype=object)
+    if orders is not None and "salesperson" in orders.columns and len(orders):
+        last = orders.sort_values(["order_date"], kind="stable").drop_duplicates(
+            "customer_id", keep="last"
+        )
+        owner = last.set_index("customer_id")["salesperson"].astype(object)
+    if customers is not None and "owner" in customers.columns:
+        own = customers.set_index("customer_id")["owner"].astype(object)
+        own = own[own.notna() & (own.astype(str) != "")]
+        owner = own.combine_first(owner)
+    return owner
+
+
+def _tier_of(ids: pd.Series, tiers: pd.DataFrame | None) -> pd.Series:
+    if tiers is None or not len(tiers):
+        return pd.Series("other", index=ids.index, dtype=object)
+    m = tiers.set_index("customer_id")["lifecycle_tier"]
+    return ids.map(m).fillna("other").astype(object)
+
+
+def used_up_products(
+    orders: Any,
+    products: pd.DataFrame,
+    *,
+    as_of: Any,
+    config: AlertConfig = DEFAULT_CONFIG,
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+    product_col: str = "product_id",
+    quantity_col: str = "quantity",
+) -> pd.DataFrame:
+    """Customers whose product runs out soon (产品已经用完), with no later purchase.
+
+    Run-out date = date of the last purchase of the product + units bought that day ×
+    the product's ``usage_days``. The reminder shows from ``used_up_lead_days`` before
+    run-out until ``used_up_grace_days`` after it. With ``used_up_match="category"`` a
+    later purchase of any product of the same category cancels it. Products without
+    ``usage_days`` never trigger. The aggregation runs over narwhals, so ``orders`` may
+    be pandas, Polars or a DuckDB relation.
+
+    Parameters
+    ----------
+    orders : DataFrame
+        Order lines with customer, date, product and quantity columns.
+    products : pandas.DataFrame
+        ``product_id, category, usage_days``.
+    as_of : date-like
+        The day of the reminders.
+    config : AlertConfig
+        Thresholds.
+    customer_col, date_col, product_col, quantity_col : str
+        Column names in ``orders``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id, kind="used_up", reason, days`` (days until run-out, negative when
+        past), ``due_date`` (run-out date), ``owner`` (None here; the worklist fills it),
+        ``product_id, last_purchase, quantity``.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"customer_id": ["c1"], "order_date": pd.to_datetime(["2024-01-01"]),
+    ...                   "product_id": ["p"], "quantity": [2.0]})
+    >>> p = pd.DataFrame({"product_id": ["p"], "category": ["x"], "usage_days": [30.0]})
+    >>> used_up_products(o, p, as_of="2024-03-02")[["customer_id", "days"]]
+      customer_id  days
+    0          c1    -1
+    """
+    as_of = _ts(as_of)
+    extra = ["product_id", "last_purchase", "quantity"]
+    prod = products[["product_id", "category", "usage_days"]].copy()
+    prod = prod[prod["usage_days"].notna() & (prod["usage_days"] > 0)]
+    if not len(prod):
+        return _empty(extra)
+    key = "product_id" if config.used_up_match == "product" else "category"
+    if config.used_up_match not in ("product", "category"):
+        raise ValueError(f"used_up_match={config.used_up_match!r}; use 'product' or 'category'")
+    o = nw.from_native(orders)
+    o = o.select(
+        nw.col(customer_col).alias("customer_id"),
+        nw.col(date_col).cast(nw.Datetime).alias("order_date"),
+        nw.col(product_col).alias("product_id"),
+        nw.col(quantity_col).cast(nw.Float64).alias("quantity"),
+    ).filter((nw.col("order_date") <= as_of.to_pydatetime()) & (nw.col("quantity") > 0))
+    # last purchase day per customer and product, and the units bought that day
+    o = o.with_columns(
+        nw.col("order_date").max().over("customer_id", "product_id").alias("_last")
+    ).filter(nw.col("order_date") == nw.col("_last"))
+    last = o.group_by("customer_id", "product_id").agg(
+        nw.col("order_date").max().alias("last_purchase"), nw.col("quantity").sum()
+    )
+    last = last.lazy().collect().to_pandas() if hasattr(last, "lazy") else last.to_pandas()
+    last = last.merge(prod, on="product_id", how="inner")
+    if not len(last):
+        return _empty(extra)
+    last["due_date"] = last["last_purchase"] + pd.to_timedelta(
+        np.round(last["quantity"] * last["usage_days"]), unit="D"
+    )
+    # a later purchase of the same product/category cancels the reminder
+    latest_key = last.groupby(["customer_id", key])["last_purchase"].transform("max")
+    last = last[last["last_purchase"] == latest_key]
+    if key == "category":
+        last = last.sort_values(["customer_id", "category", "due_date"]).drop_duplicates(
+            ["customer_id", "category"], keep="last"
+        )
+    days = (last["due_date"] - as_of).dt.days
+    hit = (days <= config.used_up_lead_days) & (days >= -config.used_up_grace_days)
+    out = last[hit].copy()
+    out["days"] = days[hit].astype(int)
+    out["kind"] = "used_up"
+    out["reason"] = [
+        f"{p} runs out {d.date().isoformat()}" for p, d in zip(out["product_id"], out["due_date"])
+    ]
+    out["owner"] = None
+    out = out.sort_values(["days", "customer_id", "product_id"]).reset_index(drop=True)
+    return out[_ALERT_COLUMNS + extra]
+
+
+def follow_up_overdue(
+    customers: pd.DataFrame,
+    follow_ups: pd.DataFrame | None,
+    *,
+    as_of: Any,
+    tiers: pd.DataFrame | None = None,
+    config: AlertConfig = DEFAULT_CONFIG,
+) -> pd.DataFrame:
+    """Customers not followed up for longer than their tier allows, or never (从未跟踪).
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        ``customer_id`` (and ``created_date`` if known: customers created after
+        ``as_of`` are ignored).
+    follow_ups : pandas.DataFrame or None
+        ``customer_id, date``; None means no follow-up was ever recorded.
+    as_of : date-like
+        The day of the reminders.
+    tiers : pandas.DataFrame, optional
+        ``customer_id, lifecycle_tier`` (and ``first_purchase`` for the new-customer
+        window); without it every customer gets the ``other`` threshold.
+    config : AlertConfig
+        Thresholds (``follow_up_days``, ``new_customer_days``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id, kind, reason, days, due_date, owner, last_follow_up, threshold``;
+        kind is ``follow_up_overdue`` (days since the last follow-up) or
+        ``never_followed_up`` (days since the customer was created, if known).
+    """
+    as_of = _ts(as_of)
+    cust = customers[["customer_id"]].copy()
+    if "created_date" in customers.columns:
+        created = pd.to_datetime(customers["created_date"])
+        cust["created_date"] = created
+        cust = cust[created.isna() | (created <= as_of)]
+    else:
+        cust["created_date"] = pd.NaT
+    if follow_ups is not None and len(follow_ups):
+        f = follow_ups[pd.to_datetime(follow_ups["date"]) <= as_of]
+        lastf = f.groupby("customer_id")["date"].max()
+    else:
+        lastf = pd.Series(dtype="datetime64[ns]")
+    cust["last_follow_up"] = pd.to_datetime(lastf.reindex(cust["customer_id"]).to_numpy())
+    tier = _tier_of(cust["customer_id"], tiers)
+    if tiers is not None and "first_purchase" in tiers.columns:
+        first = cust["customer_id"].map(tiers.set_index("customer_id")["first_purchase"])
+        age = (as_of - pd.to_datetime(first)).dt.days
+        tier = tier.where(~((tier == "new") & (age > config.new_customer_days)), "other")
+    days_map = config.follow_up_days
+    cust["threshold"] = tier.map(lambda t: days_map.get(t, days_map["other"])).astype(int)
+    never = cust["last_follow_up"].isna()
+    cust["days"] = (as_of - cust["last_follow_up"]).dt.days
+    cust.loc[never, "days"] = (as_of - cust.loc[never, "created_date"]).dt.days
+    overdue = ~never & (cust["days"] > cust["threshold"])
+    out = cust[overdue | never].copy()
+    out["kind"] = np.where(out["last_follow_up"].isna(), "never_followed_up", "follow_up_overdue")
+    out["due_date"] = out["last_follow_up"] + pd.to_timedelta(out["threshold"], unit="D")
+    out["reason"] = [
+        "never followed up"
+        if k == "never_followed_up"
+        else f"{int(d)} days without follow-up (limit {t})"
+        for k, d, t in zip(out["kind"], out["days"], out["threshold"])
+    ]
+    out["owner"] = None
+    out["days"] = out["days"].astype("Int64")
+    out = out.sort_values(["kind", "days", "customer_id"], ascending=[True, False, True])
+    return out.reset_index(drop=True)[_ALERT_COLUMNS + ["last_follow_up", "threshold"]]
+
+
+def repurchase_overdue(
+    orders: pd.DataFrame,
+    *,
+    as_of: Any,
+    tiers: pd.DataFrame | None = None,
+    config: AlertConfig = DEFAULT_CONFIG,
+    customer_col: str = "customer_id",
+    date_col: str = "order_date",
+) -> pd.DataFrame:
+    """Customers whose last purchase is longer ago than their own rhythm (已有多少天未再购买).
+
+    The expected interval is ``repurchase_factor`` × the median gap between the
+    customer's purchase days when they have at least ``repurchase_min_gaps`` gaps; else
+    the tier's ``repurchase_default_days``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id, kind="repurchase_overdue", reason, days`` (since the last
+        purchase), ``due_date`` (when the purchase was expected), ``owner``,
+        ``last_purchase, interval``.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"customer_id": ["a"] * 3,
+    ...     "order_date": pd.to_datetime(["2024-01-01", "2024-01-11", "2024-01-21"])})
+    >>> repurchase_overdue(o, as_of="2024-02-06")[["customer_id", "days", "interval"]]
+      customer_id  days  interval
+    0           a    16      15.0
+    """
+    as_of = _ts(as_of)
+    extra = ["last_purchase", "interval"]
+    o = orders[[customer_col, date_col]].rename(
+        columns={customer_col: "customer_id", date_col: "order_date"}
+    )
+    o = o[o["order_date"] <= as_of]
+    if not len(o):
+        return _empty(extra)
+    days = o.assign(d=o["order_date"].dt.normalize()).drop_duplicates(["customer_id", "d"])
+    days = days.sort_values(["customer_id", "d"], kind="stable")
+    days["gap"] = days.groupby("customer_id")["d"].diff().dt.days
+    g = days.groupby("customer_id").agg(
+        last_purchase=("d", "max"), median_gap=("gap", "median"), n_gaps=("gap", "count")
+    )
+    g = g.reset_index()
+    tier = _tier_of(g["customer_id"], tiers)
+    default = tier.map(
+        lambda t: config.repurchase_default_days.get(t, config.repurchase_default_days["other"])
+    ).astype(float)
+    own = config.repurchase_factor * g["median_gap"]
+    g["interval"] = np.where(g["n_gaps"] >= config.repurchase_min_gaps, own, default)
+    g["days"] = (as_of - g["last_purchase"]).dt.days
+    out = g[g["days"] > g["interval"]].copy()
+    out["kind"] = "repurchase_overdue"
+    out["due_date"] = out["last_purchase"] + pd.to_timedelta(np.ceil(out["interval"]), unit="D")
+    out["reason"] = [
+        f"{d} days since the last purchase (expected every {i:.0f})"
+        for d, i in zip(out["days"], out["interval"])
+    ]
+    out["owner"] = None
+    out = out.sort_values(["days", "customer_id"], ascending=[False, True]).reset_index(drop=True)
+    return out[_ALERT_COLUMNS + extra]
+
+
+def never_purchased(
+    customers: pd.DataFrame,
+    orders: pd.DataFrame,
+    *,
+    as_of: Any,
+    lang: str = "en",
+    man_variant: str = "000",
+) -> pd.DataFrame:
+    """Customers and prospects who never bought (从未购买过产品), with their MAN class.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id, kind="never_purchased", reason, days`` (since created, if known),
+        ``due_date`` (NaT), ``owner, man_class, action``; the action comes from the MAN
+        action table when the customers carry MAN attributes.
+    """
+    as_of = _ts(as_of)
+    buyers = set(orders.loc[orders["order_date"] <= as_of, "customer_id"].unique())
+    c = customers[~customers["customer_id"].isin(buyers)].copy()
+    if "created_date" in c.columns:
+        created = pd.to_datetime(c["created_date"])
+        c = c[created.isna() | (created <= as_of)]
+        c["days"] = (as_of - pd.to_datetime(c["created_date"])).dt.days.astype("Int64")
+    else:
+        c["days"] = pd.array([pd.NA] * len(c), dtype="Int64")
+    c["man_class"] = None
+    c["action"] = None
+    if {"man_money", "man_authority", "man_need"} <= set(c.columns) and len(c):
+        from workbench import tiers as _tiers
+
+        c["man_class"] = _tiers.man_class(c)["man_class"].to_numpy()
+        actions = _tiers.man_actions(variant=man_variant, lang=lang)
+        amap = actions.set_index("man_class")["action"]
+        c["action"] = c["man_class"].map(amap)
+    c["kind"] = "never_purchased"
+    c["reason"] = [
+        "never purchased" + (f" ({m})" if isinstance(m, str) else "") for m in c["man_class"]
+    ]
+    c["due_date"] = pd.NaT
+    c["owner"] = c["owner"] if "owner" in c.columns else None
+    return c.reset_index(drop=True)[_ALERT_COLUMNS + ["man_class", "action"]]
+
+
+def _next_birthday(birthday: pd.Series, as_of: pd.Timestamp) -> pd.Series:
+    """Next occurrence on or after ``as_of``; 29 February is kept on 28 February."""
+    month = birthday.dt.month
+    day = birthday.dt.day
+
+    def occurrence(year: int) -> pd.Series:
+        leap = (year % 4 == 0 and year % 100 != 0) or year % 400 == 0
+        d = day.where(~((month == 2) & (day == 29)) | leap, 28)
+        return pd.to_datetime(
+            pd.DataFrame({"year": year, "month": month, "day": d}), errors="coerce"
+        )
+
+    this_year = occurrence(as_of.year)
+    next_year = occurrence(as_of.year + 1)
+    return this_year.where(this_year >= as_of, next_year)
+
+
+def greetings(
+    contacts: pd.DataFrame | None,
+    *,
+    as_of: Any,
+    customers: pd.DataFrame | None = None,
+    tiers: pd.DataFrame | None = None,
+    config: AlertConfig = DEFAULT_CONFIG,
+    lang: str = "en",
+) -> pd.DataFrame:
+    """Birthdays of contacts and Chinese public holidays in the next days (问候及祝贺).
+
+    Birthdays: every contact whose next birthday falls in ``[as_of, as_of +
+    greeting_days - 1]``; someone born on 29 February is greeted on 28 February in
+    common years. Holidays: the public holidays of mainland China from the maintained
+    ``holidays`` library in the same window, one row per customer of the tiers in
+    ``holiday_tiers`` (addressed to their decision-maker, else leader, else any contact).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id, kind ("birthday" | "holiday"), reason, days`` (until the day),
+        ``due_date``, ``owner, contact_id, contact_name``.
+    """
+    import holidays as _holidays
+
+    as_of = _ts(as_of)
+    extra = ["contact_id", "contact_name"]
+    window_end = as_of + pd.Timedelta(days=config.greeting_days - 1)
+    rows = []
+    if contacts is not None and len(contacts) and "birthday" in contacts.columns:
+        c = contacts[contacts["birthday"].notna()].copy()
+        c["due_date"] = _next_birthday(pd.to_datetime(c["birthday"]), as_of)
+        c = c[c["due_date"] <= window_end]
+        c["days"] = (c["due_date"] - as_of).dt.days
+        c["kind"] = "birthday"
+        c["reason"] = [
+            f"birthday of {n} on {d.strftime('%m-%d')}" for n, d in zip(c["name"], c["due_date"])
+        ]
+        c["contact_id"] = c["contact_id"]
+        c["contact_name"] = c["name"]
+        c["owner"] = None
+        rows.append(c[_ALERT_COLUMNS + extra])
+    years = range(as_of.year, window_end.year + 1)
+    # English names tell the substituted working-day swaps ("Day off ...") apart
+    cal_en = _holidays.China(years=years, language="en_US")
+    cal = _holidays.China(years=years, language="zh_CN") if lang == "zh" else cal_en
+    hol = sorted(
+        (pd.Timestamp(d), cal[d])
+        for d, name in cal_en.items()
+        if as_of <= pd.Timestamp(d) <= window_end and not name.startswith("Day off")
+    )
+    # one greeting per holiday name (the first day of a multi-day holiday)
+    seen: dict[str, pd.Timestamp] = {}
+    for d, name in hol:
+        seen.setdefault(name, d)
+    if seen and customers is not None and len(customers):
+        ids = customers["customer_id"]
+        if tiers is not None:
+            tier = _tier_of(ids, tiers)
+            ids = ids[tier.isin(config.holiday_tiers).to_numpy()]
+        else:
+            ids = ids[
+                ~customers.get("is_prospect", pd.Series(False, index=customers.index))
+                .fillna(False)
+                .astype(bool)
+                .to_numpy()
+            ]
+        addressee = _addressee(contacts, ids)
+        for name, d in sorted(seen.items(), key=lambda kv: kv[1]):
+            h = pd.DataFrame({"customer_id": ids.to_numpy()})
+            h["kind"] = "holiday"
+            h["reason"] = f"{name} on {d.date().isoformat()}"
+            h["days"] = (d - as_of).days
+            h["due_date"] = d
+            h["owner"] = None
+            h = h.merge(addressee, on="customer_id", how="left")
+            rows.append(h[_ALERT_COLUMNS + extra])
+    if not rows:
+        return _empty(extra)
+    out = pd.concat(rows, ignore_index=True)
+    out["days"] = out["days"].astype(int)
+    return out.sort_values(["days", "kind", "customer_id"]).reset_index(drop=True)
+
+
+def _addressee(contacts: pd.DataFrame | None, ids: pd.Series) -> pd.DataFrame:
+    if contacts is None or not len(contacts):
+        return pd.DataFrame(
+            {"customer_id": ids.to_numpy(), "contact_id": None, "contact_name": None}
+        )
+    rank = {"decision_maker": 0, "leader": 1, "supporter": 2, "neutral": 3, "opponent": 4}
+    c = contacts[contacts["customer_id"].isin(ids)].copy()
+    role = c["role"] if "role" in c.columns else pd.Series(None, index=c.index)
+    c["_rank"] = role.map(rank).fillna(9)
+    c = c.sort_values(["customer_id", "_rank", "contact_id"]).drop_duplicates("customer_id")
+    return c.rename(columns={"name": "contact_name"})[["customer_id", "contact_id", "contact_name"]]
+
+
+def _bucket_labels(buckets: tuple[int, ...]) -> list[str]:
+    out = ["not_due"]
+    lo = 1
+    for hi in buckets:
+        out.append(f"{lo}-{hi}")
+        lo = hi + 1
+    out.append(f">{buckets[-1]}")
+    return out
+
+
+def receivables_kanban(
+    receivables: pd.DataFrame, *, as_of: Any, config: AlertConfig = DEFAULT_CONFIG
+) -> pd.DataFrame:
+    """Open invoices with their ageing bucket (应收账款看板).
+
+    Open amount = ``amount - paid_amount`` (paid 0 when missing); fully paid invoices
+    and those issued after ``as_of`` are left out. Buckets by days overdue
+    (``as_of - due_date``): ``not_due`` (≤ 0), ``1-30``, ``31-60``, ``61-90``, ``>90``
+    with the default ``ageing_buckets``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id, kind="receivable_overdue", reason, days`` (overdue),
+        ``due_date, owner, invoice_id, open_amount, bucket``; ``bucket`` is an ordered
+        categorical.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"invoice_id": ["i"], "customer_id": ["c"],
+    ...     "issue_date": pd.to_datetime(["2024-01-01"]),
+    ...     "due_date": pd.to_datetime(["2024-01-31"]),
+    ...     "amount": [100.0], "paid_amount": [40.0]})
+    >>> receivables_kanban(r, as_of="2024-03-01")[["bucket", "open_amount", "days"]]
+      bucket  open_amount  days
+    0   1-30         60.0    30
+    """
+    as_of = _ts(as_of)
+    r = receivables[pd.to_datetime(receivables["issue_date"]) <= as_of].copy()
+    paid = r["paid_amount"].fillna(0.0) if "paid_amount" in r.columns else 0.0
+    r["open_amount"] = (r["amount"] - paid).round(2)
+    r = r[r["open_amount"] > 0]
+    r["days"] = (as_of - pd.to_datetime(r["due_date"])).dt.days.astype(int)
+    names = _bucket_labels(config.ageing_buckets)
+    edges = [-np.inf, 0, *config.ageing_buckets, np.inf]
+    r["bucket"] = pd.Categorical(
+        pd.cut(r["days"], bins=edges, labels=names, right=True).astype(str),
+        categories=names,
+        ordered=True,
+    )
+    r["kind"] = "receivable_overdue"
+    r["reason"] = [f"{a:,.2f} open, {d} days overdue" for a, d in zip(r["open_amount"], r["days"])]
+    if "owner" not in r.columns:
+        r["owner"] = None
+    r = r.sort_values(["days", "invoice_id"], ascending=[False, True]).reset_index(drop=True)
+    return r[_ALERT_COLUMNS + ["invoice_id", "open_amount", "bucket"]]
+
+
+def receivables_ageing(
+    receivables: pd.DataFrame,
+    *,
+    as_of: Any,
+    by: str | list[str] | None = None,
+    config: AlertConfig = DEFAULT_CONFIG,
+) -> pd.DataFrame:
+    """Open receivable totals by ageing bucket, overall or by customer/owner.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``[by...], bucket, amount, invoices, customers``, one row per bucket (all
+        buckets present, zero when empty).
+    """
+    k = receivables_kanban(receivables, as_of=as_of, config=config)
+    keys = ([by] if isinstance(by, str) else list(by or [])) + ["bucket"]
+    g = k.groupby(keys, observed=False).agg(
+        amount=("open_amount", "sum"),
+        invoices=("invoice_id", "count"),
+        customers=("customer_id", "nunique"),
+    )
+    return g.reset_index()
+
+
+def opportunity_deadlines(
+    opportunities: pd.DataFrame,
+    *,
+    as_of: Any,
+    follow_ups: pd.DataFrame | None = None,
+    config: AlertConfig = DEFAULT_CONFIG,
+) -> pd.DataFrame:
+    """Open opportunities near their protection deadline (机会保留底线), and stale ones.
+
+    Open = stage not ``won``/``lost``. ``opportunity_deadline``: the deadline falls in
+    ``[as_of, as_of + deadline_days]`` (``days`` until it; a deadline already passed is
+    reported with negative days). ``opportunity_stale``: opened more than
+    ``stale_days`` ago and no follow-up of the customer in the last ``stale_days``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id, kind, reason, days, due_date, owner, opportunity_id, amount, stage``.
+    """
+    as_of = _ts(as_of)
+    o = opportunities[pd.to_datetime(opportunities["created_date"]) <= as_of].copy()
+    o = o[~o["stage"].isin(["won", "lost"])]
+    if "owner" not in o.columns:
+        o["owner"] = None
+    if "amount" not in o.columns:
+        o["amount"] = np.nan
+    out = []
+    if "protection_deadline" in o.columns:
+        d = o[o["protection_deadline"].notna()].copy()
+        d["due_date"] = pd.to_datetime(d["protection_deadline"])
+        d["days"] = (d["due_date"] - as_of).dt.days
+        d = d[d["days"] <= config.deadline_days]
+        d["kind"] = "opportunity_deadline"
+        d["reason"] = [
+            f"protection deadline {x.date().isoformat()}" + (" passed" if n < 0 else "")
+            for x, n in zip(d["due_date"], d["days"])
+        ]
+        out.append(d)
+    age = (as_of - pd.to_datetime(o["created_date"])).dt.days
+    s = o[age > config.stale_days].copy()
+    if follow_ups is not None and len(follow_ups):
+        f = follow_ups[pd.to_datetime(follow_ups["date"]) <= as_of]
+        lastf = pd.to_datetime(s["customer_id"].map(f.groupby("customer_id")["date"].max()))
+        s = s[lastf.isna() | ((as_of - lastf).dt.days > config.stale_days)]
+    s["days"] = (as_of - pd.to_datetime(s["created_date"])).dt.days
+    s["due_date"] = pd.NaT
+    s["kind"] = "opportunity_stale"
+    s["reason"] = [f"open for {n} days without follow-up" for n in s["days"]]
+    out.append(s)
+    res = pd.concat(out, ignore_index=True) if out else _empty()
+    cols = _ALERT_COLUMNS + ["opportunity_id", "amount", "stage"]
+    res["days"] = res["days"].astype(int)
+    return res.sort_values(["kind", "days", "opportunity_id"]).reset_index(drop=True)[cols]
+
+
+def _all_alerts(
+    dataset: Any, *, as_of: pd.Timestamp, tiers: pd.DataFrame, config: AlertConfig, lang: str
+) -> pd.DataFrame:
+    customers = dataset.customers
+    orders = dataset.orders
+    parts = []
+    products = dataset.get("products")
+    if products is not None and "usage_days" in products.columns and "quantity" in orders.columns:
+        parts.append(used_up_products(orders, products, as_of=as_of, config=config))
+    parts.append(
+        follow_up_overdue(
+            customers, dataset.get("follow_ups"), as_of=as_of, tiers=tiers, config=config
+        )
+    )
+    parts.append(repurchase_overdue(orders, as_of=as_of, tiers=tiers, config=config))
+    parts.append(never_purchased(customers, orders, as_of=as_of, lang=lang))
+    parts.append(
+        greetings(
+            dataset.get("contacts"),
+            as_of=as_of,
+            customers=customers,
+            tiers=tiers,
+            config=config,
+            lang=lang,
+        )
+    )
+    if dataset.get("receivables") is not None:
+        k = receivables_kanban(dataset.receivables, as_of=as_of, config=config)
+        parts.append(k[k["days"] > 0])
+    if dataset.get("opportunities") is not None:
+        parts.append(
+            opportunity_deadlines(
+                dataset.opportunities,
+                as_of=as_of,
+                follow_ups=dataset.get("follow_ups"),
+                config=config,
+            )
+        )
+    parts = [p[_ALERT_COLUMNS] for p in parts if len(p)]
+    if not parts:
+        return _empty()
+    out = pd.concat(parts, ignore_index=True)
+    owners = _owner_map(customers, orders)
+    # an alert's own owner (invoice collector, opportunity owner) wins over the account's
+    out["owner"] = out["owner"].where(out["owner"].notna(), out["customer_id"].map(owners))
+    out["owner"] = out["owner"].fillna("(unassigned)")
+    return out
+
+
+def worklist(
+    dataset: Any,
+    *,
+    as_of: Any,
+    config: AlertConfig = DEFAULT_CONFIG,
+    value: pd.Series | None = None,
+    owner: str | None = None,
+    lang: str = "en",
+) -> pd.DataFrame:
+    """The combined, de-duplicated worklist per salesperson for one day.
+
+    Every reminder kind is computed (those whose optional table is missing are left
+    out), each customer appears once per owner with all of their reasons, and the
+    list is ranked by the value at stake: ``value`` (e.g. CLV per customer) when given,
+    else the customer's historical revenue up to ``as_of``.
+
+    Parameters
+    ----------
+    dataset : workbench.Dataset
+        Needs ``customers`` and ``orders``; uses ``products``, ``follow_ups``,
+        ``contacts``, ``receivables`` and ``opportunities`` when present.
+    as_of : date-like
+        The day of the worklist.
+    config : AlertConfig
+        Thresholds.
+    value : pandas.Series, optional
+        Value at stake per customer id.
+    owner : str, optional
+        Keep only this salesperson's list.
+    lang : {"en", "zh"}
+        Language of the tier names and actions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``owner, rank, customer_id, name, lifecycle_tier, value, n_alerts, kinds,
+        reasons, action``; ``rank`` restarts at 1 for each owner.
+    """
+    from workbench.labels import labels as _labels
+    from workbench.metrics import customer_summary
+    from workbench.tiers import lifecycle_tiers, tier_actions
+
+    as_of = _ts(as_of)
+    summary = customer_summary(dataset.orders, as_of=as_of)
+    tiers = lifecycle_tiers(summary, dataset.customers)
+    alerts = _all_alerts(dataset, as_of=as_of, tiers=tiers, config=config, lang=lang)
+    if owner is not None:
+        alerts = alerts[alerts["owner"] == owner]
+    if value is None:
+        value = summary.set_index("customer_id")["revenue"]
+    g = alerts.groupby(["owner", "customer_id"], sort=True)
+    wl = g.agg(
+        n_alerts=("kind", "size"),
+        kinds=("kind", lambda s: ", ".join(dict.fromkeys(s))),
+        reasons=("reason", lambda s: "; ".join(dict.fromkeys(s))),
+    ).reset_index()
+    wl["value"] = wl["customer_id"].map(value).fillna(0.0).astype(float)
+    names = dataset.customers.set_index("customer_id")["name"]
+    wl["name"] = wl["customer_id"].map(names)
+    tier_id = wl["customer_id"].map(tiers.set_index("customer_id")["lifecycle_tier"])
+    tier_names = _labels("tier", lang)
+    wl["lifecycle_tier"] = tier_id.map(tier_names).fillna(tier_id)
+    actions = tier_actions(lang)
+    first_action = actions.groupby("tier")["action"].first()
+    wl["action"] = tier_id.map(first_action)
+    wl = wl.sort_values(["owner", "value", "customer_id"], ascending=[True, False, True])
+    wl["rank"] = wl.groupby("owner").cumcount() + 1
+    cols = [
+        "owner",
+        "rank",
+        "customer_id",
+        "name",
+        "lifecycle_tier",
+        "value",
+        "n_alerts",
+        "kinds",
+        "reasons",
+        "action",
+    ]
+    return wl[cols].reset_index(drop=True)
