@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from workbench.alerts import (
+    ALERT_KINDS,
     DEFAULT_CONFIG,
     AlertConfig,
     follow_up_overdue,
@@ -344,3 +345,96 @@ def test_config_overrides_from_strings_and_unknown_names():
     assert cfg.greeting_days == 3
     with pytest.raises(ValueError, match="unknown alert threshold 'greeting'"):
         DEFAULT_CONFIG.replace(greeting=3)
+
+
+# --- on the sample data ------------------------------------------------------------------
+AS_OF = "2026-06-30"
+
+
+@pytest.fixture(scope="module")
+def sample_worklist(sample):
+    from workbench.alerts import worklist
+
+    return worklist(sample, as_of=AS_OF)
+
+
+@pytest.fixture(scope="module")
+def sample_alerts(sample):
+    from workbench.alerts import _all_alerts
+    from workbench.metrics import customer_summary
+    from workbench.tiers import lifecycle_tiers
+
+    tiers = lifecycle_tiers(customer_summary(sample.orders, as_of=AS_OF), sample.customers)
+    return _all_alerts(
+        sample, as_of=pd.Timestamp(AS_OF), tiers=tiers, config=DEFAULT_CONFIG, lang="en"
+    )
+
+
+def test_every_reminder_kind_fires_for_some_and_not_all_on_the_sample(sample, sample_alerts):
+    n = sample.customers["customer_id"].nunique()
+    by_kind = sample_alerts.groupby("kind")["customer_id"].nunique()
+    # holidays need a window with one: tested below on 2026-09-28
+    for kind in set(ALERT_KINDS) - {"holiday"}:
+        assert 0 < by_kind.get(kind, 0) < n, kind
+
+
+def test_holiday_greetings_on_the_sample(sample):
+    out = greetings(sample.get("contacts"), as_of="2026-09-28", customers=sample.customers)
+    assert 0 < (out["kind"] == "holiday").sum()
+    assert set(out.loc[out.kind == "holiday", "due_date"]) == {D("2026-10-01")}
+
+
+def test_sample_counts_match_an_independent_count(sample, sample_alerts, sample_worklist):
+    as_of = D(AS_OF)
+    c, f = sample.customers, sample.follow_ups
+    never_fu = set(c.loc[~c.customer_id.isin(f.loc[f.date <= as_of, "customer_id"]), "customer_id"])
+    if "created_date" in c.columns:
+        never_fu -= set(c.loc[c.created_date > as_of, "customer_id"])
+    got = set(sample_alerts.loc[sample_alerts.kind == "never_followed_up", "customer_id"])
+    assert got == never_fu
+    buyers = set(sample.orders.loc[sample.orders.order_date <= as_of, "customer_id"])
+    got = set(sample_alerts.loc[sample_alerts.kind == "never_purchased", "customer_id"])
+    assert got == set(c.customer_id) - buyers
+    r = sample.receivables
+    open_ = r.amount - r.paid_amount.fillna(0) > 0
+    late = open_ & (r.due_date < as_of) & (r.issue_date <= as_of)
+    got = sample_alerts[sample_alerts.kind == "receivable_overdue"]
+    assert len(got) == late.sum()
+    # the worklist holds each (owner, customer) once, with every alert of that customer
+    assert not sample_worklist.duplicated(["owner", "customer_id"]).any()
+    assert sample_worklist["n_alerts"].sum() == len(sample_alerts)
+    assert set(sample_worklist.customer_id) == set(sample_alerts.customer_id)
+    # ranked by value within each owner
+    for _, g in sample_worklist.groupby("owner"):
+        assert list(g["rank"]) == list(range(1, len(g) + 1))
+        assert g["value"].is_monotonic_decreasing
+
+
+def test_worklist_for_one_owner_and_the_cli(sample_dir, sample_worklist, tmp_path):
+    from workbench.cli import main
+
+    owner = sample_worklist["owner"].value_counts().index[0]
+    out = tmp_path / "wl.csv"
+    assert (
+        main(["alerts", str(sample_dir), "--as-of", AS_OF, "--out", str(out), "--owner", owner])
+        == 0
+    )
+    got = pd.read_csv(out, encoding="utf-8-sig")
+    assert set(got["owner"]) == {owner}
+    assert len(got) == (sample_worklist["owner"] == owner).sum()
+    # a threshold from the command line changes the list
+    out2 = tmp_path / "wl2.csv"
+    args = ["alerts", str(sample_dir), "--as-of", AS_OF, "--out", str(out2), "--owner", owner]
+    assert (
+        main(
+            [
+                *args,
+                "--set",
+                "follow_up_days",
+                "other=100000,loyal=100000,mature=100000,repeat=100000,new=100000",
+            ]
+        )
+        == 0
+    )
+    got2 = pd.read_csv(out2, encoding="utf-8-sig")
+    assert "follow_up_overdue" not in " ".join(got2["kinds"])

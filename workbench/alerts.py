@@ -829,9 +829,10 @@ def worklist(
     tier_id = wl["customer_id"].map(tiers.set_index("customer_id")["lifecycle_tier"])
     tier_names = _labels("tier", lang)
     wl["lifecycle_tier"] = tier_id.map(tier_names).fillna(tier_id)
-    actions = tier_actions(lang)
-    first_action = actions.groupby("tier")["action"].first()
-    wl["action"] = tier_id.map(first_action)
+    # the tier's first recommended action (seed 001); the seed names none for "repeat"
+    items = tier_actions(lang, long=True)
+    items = items[items["kind"] == "actions"].sort_values(["lifecycle_tier", "item"])
+    wl["action"] = tier_id.map(items.groupby("lifecycle_tier")["text"].first())
     wl = wl.sort_values(["owner", "value", "customer_id"], ascending=[True, False, True])
     wl["rank"] = wl.groupby("owner").cumcount() + 1
     cols = [
