@@ -817,12 +817,20 @@ def worklist(
         alerts = alerts[alerts["owner"] == owner]
     if value is None:
         value = summary.set_index("customer_id")["revenue"]
-    g = alerts.groupby(["owner", "customer_id"], sort=True)
-    wl = g.agg(
-        n_alerts=("kind", "size"),
-        kinds=("kind", lambda s: ", ".join(dict.fromkeys(s))),
-        reasons=("reason", lambda s: "; ".join(dict.fromkeys(s))),
-    ).reset_index()
+    # one row per (owner, customer) with every kind and reason, first-seen order kept
+    # (Polars: string concatenation per group without a Python call per group)
+    import polars as pl
+
+    pa = pl.from_pandas(alerts[["owner", "customer_id", "kind", "reason"]].astype(str))
+    wl = (
+        pa.group_by(["owner", "customer_id"], maintain_order=True)
+        .agg(
+            pl.len().alias("n_alerts"),
+            pl.col("kind").unique(maintain_order=True).str.join(", ").alias("kinds"),
+            pl.col("reason").unique(maintain_order=True).str.join("; ").alias("reasons"),
+        )
+        .to_pandas()
+    )
     wl["value"] = wl["customer_id"].map(value).fillna(0.0).astype(float)
     names = dataset.customers.set_index("customer_id")["name"]
     wl["name"] = wl["customer_id"].map(names)
