@@ -1,0 +1,422 @@
+"""Calibration/holdout split of transactions and the holdout checks of a purchase model.
+
+The split turns an order table into the per-customer calibration summary
+(``frequency, recency, T, monetary_value``) at ``calibration_end`` plus what each
+customer actually did in ``(calibration_end, holdout_end]``. Purchases are counted per
+day (several orders on one day are one purchase, their amounts summed), as in the
+published CDNOW analyses. The calibration summary comes from
+:func:`workbench.metrics.customer_summary` (days and weeks; a compact local aggregation
+for months or without amounts).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from workbench import names as N
+
+__all__ = [
+    "TIME_UNITS",
+    "unit_days",
+    "customer_summary_btyd",
+    "calibration_holdout",
+    "holdout_comparison",
+    "cumulative_repeat_purchases",
+]
+
+#: Time units of the summaries, in days (a month is 365.25 / 12 days).
+TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
+_UNIT_ALIASES = {"day": "D", "days": "D", "week": "W", "weeks": "W", "month": "M", "months": "M"}
+
+
+def unit_days(time_unit: str) -> float:
+    """Return the length of ``time_unit`` in days.
+
+    Parameters
+    ----------
+    time_unit : {"D", "W", "M"} or "day", "week", "month"
+        Time unit.
+
+    Returns
+    -------
+    float
+        Days per unit.
+
+    Raises
+    ------
+    ValueError
+        If the unit is unknown.
+
+    Examples
+    --------
+    >>> unit_days("week")
+    7.0
+    """
+    key = _UNIT_ALIASES.get(str(time_unit).lower(), str(time_unit).upper())
+    if key not in TIME_UNITS:
+        raise ValueError(
+            f"unknown time unit {time_unit!r}; use one of D (day), W (week), M (month)"
+        )
+    return TIME_UNITS[key]
+
+
+def _daily(
+    transactions: pd.DataFrame, customer_col: str, date_col: str, amount_col: str | None
+) -> pd.DataFrame:
+    """One row per customer and purchase day, with the day's summed amount."""
+    if hasattr(transactions, "to_pandas") and not isinstance(transactions, pd.DataFrame):
+        transactions = transactions.to_pandas()
+    needed = [customer_col, date_col] + ([amount_col] if amount_col else [])
+    missing = [c for c in needed if c not in transactions.columns]
+    if missing:
+        raise ValueError(
+            f"the orders table has no column {', '.join(map(repr, missing))}; found "
+            f"{list(transactions.columns)}: pass customer_col=, date_col=, amount_col= "
+            f"(or a mapping file on the command line)"
+        )
+    dates = pd.to_datetime(transactions[date_col], errors="coerce")
+    if dates.isna().any():
+        raise ValueError(
+            f"column {date_col!r} has {int(dates.isna().sum())} missing or unreadable dates; "
+            f"fix or drop those orders"
+        )
+    frame = pd.DataFrame(
+        {
+            "c": transactions[customer_col].astype("string").to_numpy(),
+            "d": dates.dt.normalize().to_numpy(),
+            "v": (
+                pd.to_numeric(transactions[amount_col], errors="raise").to_numpy("float64")
+                if amount_col
+                else np.zeros(len(transactions))
+            ),
+        }
+    )
+    daily = frame.groupby(["c", "d"], sort=True, observed=True)["v"].agg(["sum", "max"])
+    # a day holding only negative lines (returns) is not a purchase, as in workbench.metrics
+    daily = daily[daily["max"] >= 0].reset_index()
+    return daily.rename(columns={"sum": "v"}).drop(columns="max")
+
+
+def _calibration_summary(
+    transactions: pd.DataFrame,
+    end: pd.Timestamp,
+    *,
+    customer_col: str,
+    date_col: str,
+    amount_col: str | None,
+    time_unit: str,
+) -> pd.DataFrame:
+    """The BTYD summary at ``end``: ``workbench.metrics.customer_summary`` for days and weeks."""
+    days = unit_days(time_unit)
+    if amount_col is not None and days in (1.0, 7.0):
+        from workbench.metrics import customer_summary
+
+        if hasattr(transactions, "to_pandas") and not isinstance(transactions, pd.DataFrame):
+            transactions = transactions.to_pandas()
+        _daily(transactions.head(0), customer_col, date_col, amount_col)  # column check
+        orders = pd.DataFrame(
+            {
+                customer_col: transactions[customer_col].astype("string"),
+                date_col: pd.to_datetime(transactions[date_col], errors="coerce"),
+                amount_col: pd.to_numeric(transactions[amount_col], errors="raise"),
+            }
+        )
+        if orders[date_col].isna().any():
+            raise ValueError(
+                f"column {date_col!r} has {int(orders[date_col].isna().sum())} missing or "
+                f"unreadable dates; fix or drop those orders"
+            )
+        full = customer_summary(
+            orders,
+            as_of=end,
+            customer_col=customer_col,
+            date_col=date_col,
+            amount_col=amount_col,
+            cost_col=None,
+            order_col=None,
+            frequency="days",
+            time_unit="D" if days == 1.0 else "W",
+        )
+        if not isinstance(full, pd.DataFrame):  # pragma: no cover - other engines
+            full = full.to_pandas()
+        cols = [N.FREQUENCY, N.RECENCY, N.T, N.MONETARY_VALUE, N.FIRST_PURCHASE]
+        out = full.set_index(N.CUSTOMER_ID)[cols]
+        out.index = pd.Index(out.index.astype("string"), name=N.CUSTOMER_ID)
+        out[N.FREQUENCY] = out[N.FREQUENCY].astype("int64")
+        return out.sort_index()
+    daily = _daily(transactions, customer_col, date_col, amount_col)
+    return _summarise(daily, end, days)
+
+
+def _summarise(daily: pd.DataFrame, end: pd.Timestamp, days: float) -> pd.DataFrame:
+    """BTYD summary at ``end`` of day-level purchases (``daily`` sorted by customer, day)."""
+    daily = daily[daily["d"] <= end]
+    g = daily.groupby("c", sort=True, observed=True)
+    first = g["d"].min()
+    last = g["d"].max()
+    n_days = g["d"].size()
+    first_value = g["v"].first()
+    total = g["v"].sum()
+    freq = (n_days - 1).astype("int64")
+    repeat_total = total - first_value
+    monetary = np.where(freq > 0, repeat_total / freq.clip(lower=1), 0.0)
+    out = pd.DataFrame(
+        {
+            N.FREQUENCY: freq.to_numpy(),
+            N.RECENCY: ((last - first).dt.days / days).to_numpy(),
+            N.T: ((end - first).dt.days / days).to_numpy(),
+            N.MONETARY_VALUE: monetary,
+            N.FIRST_PURCHASE: first.to_numpy(),
+        },
+        index=pd.Index(first.index, name=N.CUSTOMER_ID, dtype="string"),
+    )
+    return out
+
+
+def customer_summary_btyd(
+    transactions: pd.DataFrame,
+    *,
+    as_of: str | pd.Timestamp,
+    customer_col: str = N.CUSTOMER_ID,
+    date_col: str = N.ORDER_DATE,
+    amount_col: str | None = N.AMOUNT,
+    time_unit: str = "W",
+) -> pd.DataFrame:
+    """Per-customer buy-till-you-die summary at ``as_of`` (purchases counted per day).
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        One row per order with customer, date and amount.
+    as_of : str or pandas.Timestamp
+        Last day of the observation period (inclusive).
+    customer_col, date_col, amount_col : str
+        Column names; ``amount_col=None`` gives ``monetary_value`` 0.
+    time_unit : {"D", "W", "M"}, default "W"
+        Unit of ``recency`` and ``T``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``customer_id``; columns ``frequency`` (repeat purchase days), ``recency``,
+        ``T``, ``monetary_value`` (mean value of the repeat purchase days) and
+        ``first_purchase``. Customers whose first purchase is after ``as_of`` are left out.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...     "order_date": ["2024-01-01", "2024-01-08", "2024-01-15", "2024-01-08"],
+    ...     "amount": [10.0, 20.0, 40.0, 5.0]})
+    >>> customer_summary_btyd(tx, as_of="2024-01-15")[["frequency", "recency", "T",
+    ...     "monetary_value"]].to_numpy().tolist()
+    [[2.0, 2.0, 2.0, 30.0], [0.0, 0.0, 1.0, 0.0]]
+    """
+    return _calibration_summary(
+        transactions,
+        pd.Timestamp(as_of),
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        time_unit=time_unit,
+    )
+
+
+def calibration_holdout(
+    transactions: pd.DataFrame,
+    *,
+    calibration_end: str | pd.Timestamp,
+    holdout_end: str | pd.Timestamp,
+    customer_col: str = N.CUSTOMER_ID,
+    date_col: str = N.ORDER_DATE,
+    amount_col: str | None = N.AMOUNT,
+    time_unit: str = "W",
+) -> pd.DataFrame:
+    """Split transactions into the calibration summary and the holdout actuals.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        One row per order with customer, date and amount.
+    calibration_end : str or pandas.Timestamp
+        Last day of the calibration period (inclusive).
+    holdout_end : str or pandas.Timestamp
+        Last day of the holdout period (inclusive); after ``calibration_end``.
+    customer_col, date_col, amount_col : str
+        Column names.
+    time_unit : {"D", "W", "M"}, default "W"
+        Unit of ``recency``, ``T`` and ``duration_holdout``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per customer whose first purchase is in the calibration period
+        (index ``customer_id``): ``frequency, recency, T, monetary_value,
+        first_purchase`` at ``calibration_end``, and ``frequency_holdout`` (purchase
+        days in the holdout), ``monetary_value_holdout`` (their mean value, 0 if none),
+        ``duration_holdout`` (length of the holdout in ``time_unit``).
+
+    Raises
+    ------
+    ValueError
+        If ``holdout_end`` is not after ``calibration_end``, a column is missing, or
+        no customer bought in the calibration period.
+
+    Examples
+    --------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...     "order_date": ["2024-01-01", "2024-01-08", "2024-01-22", "2024-01-08"],
+    ...     "amount": [10.0, 20.0, 40.0, 5.0]})
+    >>> ch = calibration_holdout(tx, calibration_end="2024-01-15", holdout_end="2024-01-29")
+    >>> ch[["frequency", "T", "frequency_holdout", "duration_holdout"]].to_numpy().tolist()
+    [[1.0, 2.0, 1.0, 2.0], [0.0, 1.0, 0.0, 2.0]]
+    """
+    cal_end, hold_end = pd.Timestamp(calibration_end), pd.Timestamp(holdout_end)
+    if hold_end <= cal_end:
+        raise ValueError(
+            f"holdout_end ({hold_end.date()}) must be after calibration_end ({cal_end.date()})"
+        )
+    days = unit_days(time_unit)
+    daily = _daily(transactions, customer_col, date_col, amount_col)
+    cal = _calibration_summary(
+        transactions,
+        cal_end,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        time_unit=time_unit,
+    )
+    if cal.empty:
+        raise ValueError(
+            f"no purchase on or before calibration_end {cal_end.date()}: choose a later "
+            f"calibration end (the orders start {daily['d'].min().date()})"
+        )
+    hold = daily[(daily["d"] > cal_end) & (daily["d"] <= hold_end)]
+    g = hold.groupby("c", observed=True)["v"]
+    n_hold = g.size().reindex(cal.index, fill_value=0)
+    mean_hold = g.mean().reindex(cal.index, fill_value=0.0)
+    return cal.assign(
+        frequency_holdout=n_hold.to_numpy().astype("int64"),
+        monetary_value_holdout=mean_hold.to_numpy(dtype="float64"),
+        duration_holdout=(hold_end - cal_end).days / days,
+    )
+
+
+def holdout_comparison(
+    model,
+    cal_holdout: pd.DataFrame,
+    *,
+    max_frequency: int = 7,
+    frequency_col: str = N.FREQUENCY,
+    recency_col: str = N.RECENCY,
+    T_col: str = N.T,
+    frequency_holdout_col: str = "frequency_holdout",
+    duration_holdout_col: str = "duration_holdout",
+) -> pd.DataFrame:
+    """Actual and predicted mean holdout purchases by calibration frequency.
+
+    Parameters
+    ----------
+    model : PurchaseModel
+        A fitted BG/NBD, MBG/NBD or Pareto/NBD model.
+    cal_holdout : pandas.DataFrame
+        The output of :func:`calibration_holdout` (or the same columns).
+    max_frequency : int, default 7
+        Calibration frequencies from this value up are pooled into one row ``"7+"``.
+    frequency_col, recency_col, T_col, frequency_holdout_col, duration_holdout_col : str
+        Column names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``frequency`` (``"0"``, ``"1"``, ..., ``"7+"``); columns ``n_customers``,
+        ``actual`` and ``predicted`` (mean purchases per customer in the holdout).
+    """
+    pred = model.predict(
+        cal_holdout.rename(
+            columns={frequency_col: N.FREQUENCY, recency_col: N.RECENCY, T_col: N.T}
+        ),
+        t=cal_holdout[duration_holdout_col].to_numpy(dtype="float64"),
+    )["expected_purchases"]
+    freq = cal_holdout[frequency_col].to_numpy().astype(int)
+    key = np.minimum(freq, max_frequency)
+    frame = pd.DataFrame(
+        {
+            "k": key,
+            "actual": cal_holdout[frequency_holdout_col].to_numpy(dtype="float64"),
+            "predicted": pred.to_numpy(),
+        }
+    )
+    out = frame.groupby("k").agg(
+        n_customers=("actual", "size"), actual=("actual", "mean"), predicted=("predicted", "mean")
+    )
+    out = out.reindex(range(max_frequency + 1))
+    out["n_customers"] = out["n_customers"].fillna(0).astype("int64")
+    labels = [str(k) for k in range(max_frequency)] + [f"{max_frequency}+"]
+    out.index = pd.Index(labels, name=N.FREQUENCY)
+    return out
+
+
+def cumulative_repeat_purchases(
+    model,
+    transactions: pd.DataFrame,
+    *,
+    calibration_end: str | pd.Timestamp,
+    holdout_end: str | pd.Timestamp,
+    customer_col: str = N.CUSTOMER_ID,
+    date_col: str = N.ORDER_DATE,
+    time_unit: str = "W",
+) -> pd.DataFrame:
+    """Cumulative repeat purchases over time, actual and expected by the model.
+
+    Customers are those whose first purchase is on or before ``calibration_end``; time
+    runs in whole units from the first purchase in the data. The expectation sums the
+    unconditional ``E[X(t - s_i)]`` of every customer ``i`` acquired at ``s_i``.
+
+    Parameters
+    ----------
+    model : PurchaseModel
+        A fitted purchase model with ``expected_purchases_new``.
+    transactions : pandas.DataFrame
+        One row per order.
+    calibration_end, holdout_end : str or pandas.Timestamp
+        Ends of the calibration and the holdout periods (inclusive).
+    customer_col, date_col : str
+        Column names.
+    time_unit : {"D", "W", "M"}, default "W"
+        Step of the curve; must be the unit the model was fitted in.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``period`` (1, 2, ...); columns ``date`` (last day of the period),
+        ``actual`` and ``expected`` (cumulative repeat purchase days) and
+        ``holdout`` (True after ``calibration_end``).
+    """
+    days = unit_days(time_unit)
+    cal_end, hold_end = pd.Timestamp(calibration_end), pd.Timestamp(holdout_end)
+    daily = _daily(transactions, customer_col, date_col, None)
+    daily = daily[daily["d"] <= hold_end]
+    first = daily.groupby("c", observed=True)["d"].transform("min")
+    keep_c = first <= cal_end
+    daily, first = daily[keep_c], first[keep_c]
+    start = daily["d"].min()
+    n_periods = int(np.floor(((hold_end - start).days + 1) / days))
+    ends = start + pd.to_timedelta(np.arange(1, n_periods + 1) * days - 1, unit="D")
+    ends = ends.normalize()
+    repeat_days = np.sort(daily.loc[daily["d"] > first, "d"].to_numpy())
+    actual = np.searchsorted(repeat_days, ends.to_numpy(), side="right")
+    firsts = daily.groupby("c", observed=True)["d"].min()
+    first_dates, counts = np.unique(firsts.to_numpy(), return_counts=True)
+    age = (ends.to_numpy()[:, None] - first_dates[None, :]) / np.timedelta64(1, "D") / days
+    expected = np.where(age > 0, model.expected_purchases_new(np.maximum(age, 0.0)), 0.0)
+    expected = (expected * counts[None, :]).sum(axis=1)
+    return pd.DataFrame(
+        {
+            "date": ends,
+            "actual": actual.astype("int64"),
+            "expected": expected,
+            "holdout": ends > cal_end,
+        },
+        index=pd.Index(np.arange(1, n_periods + 1), name="period"),
+    )
