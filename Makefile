@@ -34,11 +34,13 @@ install-dev: $(VENV)/.installed-dev ## Install the package with test, explore, p
 sysdeps: ## Install the system packages the tests drive (chromium, postgresql, a JDK) when root
 	@bash .ci/sysdeps.sh $(SYSDEPS_DEBIAN)
 
-report: install ## Render the management report from data/sample/ into reports/
+report: install ## Render the management report from data/sample/ (English and Chinese) into reports/
 	$(WB) report management
+	$(WB) report management -p lang zh
+	@echo "index of all reports: reports/index.html"
 
 test: install-dev sysdeps ## Install everything, then run pytest over the package and the notebooks (nbval)
-	$(PY) -m pytest tests --nbval-lax notebooks -p no:cacheprovider
+	$(PY) -m pytest tests workbench --doctest-modules --nbval-lax notebooks -p no:cacheprovider
 
 test-fast: install-dev ## The package tests only, without browser, database and Spark
 	$(PY) -m pytest tests -m "not browser and not postgres and not spark" -p no:cacheprovider
