@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 from scipy.integrate import quad
-from scipy.special import gammaln
+from scipy.special import gammaln, hyp2f1
 
 from workbench.cli import main
 from workbench.clv import (
@@ -36,6 +36,8 @@ from workbench.clv import (
     simulate_bgnbd,
     simulate_paretonbd,
 )
+from workbench.clv._base import _compress
+from workbench.clv.paretonbd import _log_hyp_grad
 from workbench.datasets import (
     CDNOW_CALIBRATION_END,
     CDNOW_END,
@@ -205,6 +207,104 @@ def test_paretonbd_likelihood_equals_the_death_time_integral(params, x, tx, T):
     assert m.log_likelihood(x, tx, T)[()] == pytest.approx(base + np.log(alive + died), rel=1e-10)
 
 
+def _fitted_on(model, summary):
+    """A model holding the compressed, normalised data of ``summary`` for its objective."""
+    cols = [summary[c].to_numpy(float) for c in ("frequency", "recency", "T")]
+    (x, tx, T), w, _ = _compress(*cols)
+    model._setup(x, tx, T, w / w.sum())
+    return model
+
+
+def _central_gradient(model, log_params, h=1e-6):
+    return np.array(
+        [
+            (model._nll(log_params + e)[0] - model._nll(log_params - e)[0]) / (2 * h)
+            for e in np.eye(len(log_params)) * h
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        (0.55, 10.6, 0.6, 11.7),  # near the CDNOW optimum: z ~ 0.1
+        (1.0, 20.0, 1.0, 1.0),  # alpha >> beta: z up to 0.95
+        (0.5, 1.0, 2.0, 200.0),  # alpha << beta: b = r + x, z up to 0.995 (differences)
+        (3.0, 5.0, 0.2, 5.0),  # alpha == beta: z = 0
+    ],
+    ids=["optimum", "alpha>>beta", "alpha<<beta", "alpha=beta"],
+)
+def test_paretonbd_analytic_gradient_matches_finite_differences(cdnow, params):
+    model = _fitted_on(ParetoNBDFitter(), cdnow)
+    lp = np.log(params)
+    value, grad = model._nll(lp)
+    # the objective is the mean log-likelihood of the per-customer formula
+    direct = model.set_params(**dict(zip("r alpha s beta".split(), params)))
+    direct = direct.log_likelihood(cdnow["frequency"], cdnow["recency"], cdnow["T"]).mean()
+    assert value == pytest.approx(-direct, rel=1e-13)
+    np.testing.assert_allclose(grad, _central_gradient(model, lp), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "params", [(0.24, 4.4, 0.79, 2.4), (2.0, 1.0, 3.0, 0.5)], ids=["optimum", "far"]
+)
+@pytest.mark.parametrize("model", [BetaGeoFitter, ModifiedBetaGeoFitter], ids=["bg", "mbg"])
+def test_bgnbd_analytic_gradient_matches_finite_differences(cdnow, model, params):
+    m = _fitted_on(model(), cdnow)
+    lp = np.log(params)
+    np.testing.assert_allclose(m._nll(lp)[1], _central_gradient(m, lp), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "z"),
+    [
+        (5.0, 2.0, 0.05),
+        (3.0, 4.0, 0.5),
+        (40.0, 10.0, 0.6),
+        (1.2, 1.5, 0.8),
+        (20.0, 40.0, 0.95),
+        (2.0, 30.0, 0.9),
+    ],
+    # series blocks of up to 48, 128, 400 terms; the last two need differences of hyp2f1
+    ids=["z.05", "z.5", "b10-z.6", "z.8", "b40-z.95", "b30-z.9"],
+)
+def test_parameter_derivatives_of_log_2f1(a, b, z):
+    # independent reference: Euler's integral 2F1(a, b; a+1; z) = a ∫ u^(a-1) (1-zu)^-b du,
+    # differentiated under the integral sign and integrated by quad
+    def integral(f):
+        return quad(lambda u: f(u) * u ** (a - 1) * (1 - z * u) ** -b, 0, 1, epsrel=1e-13)[0]
+
+    value = a * integral(lambda u: 1.0)
+    assert value == pytest.approx(hyp2f1(a, b, a + 1, z), rel=1e-9)
+    d_a = (integral(lambda u: 1.0) + a * integral(np.log)) / value
+    d_b = -a * integral(lambda u: np.log1p(-z * u)) / value
+    got_a, got_b = _log_hyp_grad(np.array([a]), np.array([b]), np.array([z]))
+    np.testing.assert_allclose([got_a[0], got_b[0]], [d_a, d_b], rtol=1e-7)
+
+
+def test_compressed_fit_equals_the_expanded_fit(cdnow):
+    # rows with identical (frequency, recency, T) are fitted once with a weight: the same
+    # optimum as the fit on every row, and predictions stay per customer
+    rounded = cdnow.assign(recency=cdnow["recency"].round(0), T=cdnow["T"].round(0))
+    counts = rounded.groupby(["frequency", "recency", "T"]).size().rename("n").reset_index()
+    assert len(counts) < len(rounded) / 2
+    for model in (BetaGeoFitter, ParetoNBDFitter):
+        full = model().fit(rounded)
+        weighted = model().fit(counts, weights_col="n")
+        np.testing.assert_allclose(full.params_, weighted.params_, rtol=1e-5)
+        assert full.log_likelihood_ == pytest.approx(weighted.log_likelihood_, rel=1e-10)
+        assert full.n_customers_ == weighted.n_customers_ == 2357
+        pred = full.predict(rounded, 39.0)
+        assert pred.index.equals(rounded.index)
+        by_hand = full.expected_purchases(
+            39.0, *(rounded[c] for c in ("frequency", "recency", "T"))
+        )
+        np.testing.assert_allclose(pred["expected_purchases"], by_hand, rtol=1e-12)
+    (u, v), w, inverse = _compress(np.array([2.0, 1, 2, 1]), np.array([5.0, 3, 5, 4]))
+    assert (u.tolist(), v.tolist(), w.tolist()) == ([1, 1, 2], [3, 4, 5], [1, 1, 2])
+    assert inverse.tolist() == [2, 0, 2, 1]
+
+
 # --- Gamma-Gamma -------------------------------------------------------------------------
 
 
@@ -326,30 +426,76 @@ def test_wrong_model_is_detected(cdnow):
 # --- input errors ------------------------------------------------------------------------
 
 
+_FIX_SUMMARY = "rebuild the summary with workbench.clv.customer_summary_btyd"
+
+
 @pytest.mark.parametrize(
     ("frame", "match"),
     [
-        ({"frequency": [-1, 2], "recency": [0, 3.0], "T": [5.0, 5.0]}, "non-negative whole"),
-        ({"frequency": [1.5, 2], "recency": [1, 3.0], "T": [5.0, 5.0]}, "non-negative whole"),
-        ({"frequency": [1, 2], "recency": [6.0, 3.0], "T": [5.0, 5.0]}, "'recency' > 'T'"),
-        ({"frequency": [0, 2], "recency": [1.0, 3.0], "T": [5.0, 5.0]}, "recency 0"),
-        ({"frequency": [1, 2], "recency": [1.0, 3.0]}, "no column 'T'"),
+        (
+            {"frequency": [2, -1], "recency": [3.0, 0], "T": [5.0, 5.0]},
+            r"column 'frequency' must hold non-negative whole numbers .*row 1 \(-1\).*"
+            + _FIX_SUMMARY,
+        ),
+        (
+            {"frequency": [1.5, 2], "recency": [1, 3.0], "T": [5.0, 5.0]},
+            r"'frequency' must hold non-negative whole.*row 0 \(1\.5\).*" + _FIX_SUMMARY,
+        ),
+        (
+            {"frequency": [1, 2], "recency": [3.0, 6.0], "T": [5.0, 5.0]},
+            r"1 customers have 'recency' > 'T': row 1 \(6, 5\).*same as_of",
+        ),
+        (
+            {"frequency": [1, 2], "recency": [1.0, -3.0], "T": [5.0, 5.0]},
+            r"column 'recency' must be >= 0.*row 1 \(-3\).*dates are not swapped",
+        ),
+        (
+            {"frequency": [0, 2], "recency": [1.0, 3.0], "T": [5.0, 5.0]},
+            r"'frequency' = 0 but 'recency' > 0: row 0 \(0, 1\).*has recency 0.*rfm_recency",
+        ),
+        ({"frequency": [1, 2], "recency": [1.0, 3.0]}, "no column 'T'.*pass T_col="),
     ],
-    ids=["negative", "fraction", "recency>T", "one-timer-recency", "missing-T"],
+    ids=["negative", "fraction", "recency>T", "negative-recency", "one-timer-recency", "no-T"],
 )
-def test_bad_summaries_are_rejected(frame, match):
+@pytest.mark.parametrize("model", [BetaGeoFitter, ParetoNBDFitter], ids=["bgnbd", "paretonbd"])
+def test_bad_summaries_are_rejected(model, frame, match):
     with pytest.raises(ValueError, match=match):
-        BetaGeoFitter().fit(pd.DataFrame(frame))
+        model().fit(pd.DataFrame(frame))
+
+
+def test_bad_spend_and_period_data_are_rejected():
+    frac = pd.DataFrame({"frequency": [1, 2.5] * 10, "monetary_value": [5.0] * 20})
+    with pytest.raises(ValueError, match=r"'frequency'.*whole numbers.*row 1 \(2\.5\)"):
+        GammaGammaFitter().fit(frac)
+    refund = pd.DataFrame({"frequency": [1] * 20, "monetary_value": [5.0] * 19 + [-2.0]})
+    with pytest.raises(ValueError, match=r"'monetary_value' <= 0: row 19 \(-2\).*gross values"):
+        GammaGammaFitter().fit(refund)
+    periods = pd.DataFrame({"frequency": [1, 3], "recency": [2, 2], "periods": [6, 6]})
+    with pytest.raises(ValueError, match=r"frequency <= recency <= periods.*row 1 \(3, 2, 6\)"):
+        BetaGeoBetaBinomFitter().fit(periods)
+
+
+def test_infinite_expected_spend_is_explained():
+    # q <= 1: E[M] = p (gamma + x m) / (p x + q - 1) has no positive value for x = 0
+    gg = GammaGammaFitter().set_params(p=3.5, q=0.48, gamma=90.0)
+    assert gg.expected_spend(2, 100.0)[()] == pytest.approx(3.5 * 290 / 6.48)
+    with pytest.raises(ValueError, match=r"q = 0\.48 <= 1.*frequency <= 0\.149.*row 1 \(0\)"):
+        gg.expected_spend([2, 0], [100.0, 0.0])
 
 
 def test_non_convergence_says_what_to_try():
     nobody_returns = pd.DataFrame({"frequency": [0] * 50, "recency": [0.0] * 50, "T": [10.0] * 50})
-    with pytest.raises(ConvergenceError, match="did not converge.*too few repeat buyers.*Try"):
+    advice = "rescale the time unit.*initial_params=dict.*extreme outliers"
+    with pytest.raises(
+        ConvergenceError, match="did not converge.*too few repeat buyers.*" + advice
+    ):
         BetaGeoFitter().fit(nobody_returns)
+    with pytest.raises(ConvergenceError, match="too few repeat buyers"):
+        ParetoNBDFitter().fit(nobody_returns)
     # one repeat buyer among 50: the dropout parameters are not identified
     one = nobody_returns.copy()
     one.loc[0, ["frequency", "recency"]] = [1, 5.0]
-    with pytest.raises(ConvergenceError, match="did not converge.*Try another time unit"):
+    with pytest.raises(ConvergenceError, match=r"did not converge.*initial_params=dict\(r=\.\.\."):
         BetaGeoFitter().fit(one)
     assert issubclass(ConvergenceError, ValueError)
 

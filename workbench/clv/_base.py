@@ -48,61 +48,101 @@ def _column(frame: pd.DataFrame, col: str, what: str) -> np.ndarray:
     return values
 
 
+def _offending(mask: np.ndarray, *values: np.ndarray) -> str:
+    """Describe the first offending rows: ``'row 3 (-1.0), row 7 (2.5)'``.
+
+    Rows are positions in the frame (0-based), which ``summary.iloc[...]`` finds.
+    """
+    rows = np.flatnonzero(mask)[:3]
+    parts = []
+    for i in rows:
+        vals = ", ".join(f"{v[i]:g}" for v in values)
+        parts.append(f"row {int(i)} ({vals})")
+    more = f" and {int(mask.sum()) - len(rows)} more" if mask.sum() > len(rows) else ""
+    return ", ".join(parts) + more
+
+
+def _check_whole(values: np.ndarray, col: str, what: str, fix: str) -> None:
+    """Raise unless ``values`` are non-negative whole numbers, naming rows and the fix."""
+    bad = (values < 0) | (values != np.round(values))
+    if np.any(bad):
+        raise ValueError(
+            f"column {col!r} must hold non-negative whole numbers ({what}); found "
+            f"{_offending(bad, values)} (positions in the frame): {fix}"
+        )
+
+
 def _check_btyd(
     frequency: np.ndarray, recency: np.ndarray, T: np.ndarray, *, cols: Sequence[str]
 ) -> None:
     """Validate a (frequency, recency, T) summary; raise ValueError naming the problem."""
     fcol, rcol, tcol = cols
-    if np.any(frequency < 0) or np.any(frequency != np.round(frequency)):
-        bad = frequency[(frequency < 0) | (frequency != np.round(frequency))][:3]
-        raise ValueError(
-            f"column {fcol!r} must hold non-negative whole numbers of repeat purchases; "
-            f"found {bad.tolist()}: frequency counts purchases after the first (a one-time "
-            f"buyer has 0), see workbench/names.py"
-        )
-    if np.any(recency < 0) or np.any(T < 0):
-        raise ValueError(
-            f"columns {rcol!r} and {tcol!r} must be >= 0 (ages of the customer at the last "
-            f"purchase and at the end of the period)"
-        )
+    _check_whole(
+        frequency,
+        fcol,
+        "repeat purchases",
+        "frequency counts purchases after the first, one per purchase day (a one-time "
+        "buyer has 0); rebuild the summary with workbench.clv.customer_summary_btyd or "
+        "workbench.metrics.customer_summary instead of averaging or scaling it",
+    )
+    for values, col in ((recency, rcol), (T, tcol)):
+        neg = values < 0
+        if np.any(neg):
+            raise ValueError(
+                f"column {col!r} must be >= 0 (an age of the customer, counted from the first "
+                f"purchase); found {_offending(neg, values)}: check that dates are not "
+                f"swapped and that as_of is after every purchase"
+            )
     over = recency > T * (1 + 1e-9) + 1e-12
     if np.any(over):
-        i = int(np.flatnonzero(over)[0])
         raise ValueError(
-            f"{int(over.sum())} customers have {rcol!r} > {tcol!r} (e.g. row {i}: "
-            f"{recency[i]} > {T[i]}); recency is the age at the last purchase and cannot exceed "
-            f"the age T at the end of the calibration period: rebuild the summary with the same "
-            f"as_of"
+            f"{int(over.sum())} customers have {rcol!r} > {tcol!r}: "
+            f"{_offending(over, recency, T)}; recency is the age at the last purchase and "
+            f"cannot exceed the age T at the end of the calibration period: rebuild the "
+            f"summary with the same as_of for both, in the same time unit"
         )
     zero_rec = (frequency == 0) & (recency > 0)
     if np.any(zero_rec):
         raise ValueError(
-            f"{int(zero_rec.sum())} customers have {fcol!r} = 0 but {rcol!r} > 0; a customer "
-            f"without repeat purchases has recency 0"
+            f"{int(zero_rec.sum())} customers have {fcol!r} = 0 but {rcol!r} > 0: "
+            f"{_offending(zero_rec, frequency, recency)}; a customer without repeat purchases "
+            f"has recency 0. {rcol!r} may hold the RFM recency (time since the last purchase, "
+            f"rfm_recency): use the buy-till-you-die summary (age at the last purchase)"
         )
 
 
-def _compress(*columns: np.ndarray, weights: np.ndarray | None = None):
+def _compress(
+    *columns: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
     """Collapse identical rows into one row with a summed weight.
 
-    Returns the unique columns and their weights; the rows are fitted once each.
+    The same grouping as ``np.unique(np.column_stack(columns), axis=0,
+    return_inverse=True)``, done with one ``np.lexsort`` (several times faster than
+    ``np.unique`` along an axis). With data in days or rounded weeks most histories
+    repeat, so the likelihood is evaluated once per distinct row.
+
+    Returns
+    -------
+    tuple
+        ``(unique_columns, weights, inverse)``: the distinct rows (sorted), the summed
+        weight of each, and for every input row the index of its distinct row.
     """
-    n = len(columns[0])
+    cols = [np.asarray(c, dtype="float64") for c in columns]
+    n = len(cols[0])
     w = np.ones(n) if weights is None else np.asarray(weights, dtype="float64")
-    frame = pd.DataFrame({f"c{i}": c for i, c in enumerate(columns)})
-    frame["_w"] = w
-    grouped = frame.groupby([f"c{i}" for i in range(len(columns))], sort=False, observed=True)
-    agg = grouped["_w"].sum()
-    if len(agg) == n:
-        return tuple(np.asarray(c, dtype="float64") for c in columns), w
-    idx = agg.index
-    if len(columns) == 1:
-        cols = (np.asarray(idx, dtype="float64"),)
-    else:
-        cols = tuple(
-            np.asarray(idx.get_level_values(i), dtype="float64") for i in range(len(columns))
-        )
-    return cols, agg.to_numpy(dtype="float64")
+    if n == 0:
+        return tuple(cols), w, np.zeros(0, dtype=np.intp)
+    order = np.lexsort(cols[::-1])
+    new = np.zeros(n, dtype=bool)
+    new[0] = True
+    for c in cols:
+        cs = c[order]
+        new[1:] |= cs[1:] != cs[:-1]
+    group = np.cumsum(new) - 1
+    inverse = np.empty(n, dtype=np.intp)
+    inverse[order] = group
+    first = order[new]
+    return tuple(c[first] for c in cols), np.bincount(inverse, weights=w), inverse
 
 
 class BaseFitter:
@@ -233,9 +273,7 @@ class BaseFitter:
                 f"the {self._model_name} fit did not converge ({msg}); parameters reached "
                 f"{ {k: float(f'{v:.6g}') for k, v in zip(self._param_names, np.exp(res.x))} } "
                 f"(a value near 0 or in the millions means the data cannot pin it down, e.g. "
-                f"too few repeat buyers). Try another time unit (weeks instead of days), a "
-                f"longer calibration period, or check that the summary is in the model's "
-                f"sense (frequency = repeat purchases, recency = age at last purchase)"
+                f"too few repeat buyers). {self._what_to_try()}"
             )
         self.n_iterations_ = int(res.nit)
         params = np.exp(res.x)
@@ -250,10 +288,22 @@ class BaseFitter:
             raise ConvergenceError(
                 f"the {self._model_name} fit did not converge to a usable optimum: the "
                 f"likelihood is flat in {worst!r} (standard error more than 1000 times the "
-                f"estimate; the data cannot pin it down, e.g. too few repeat buyers). Try "
-                f"another time unit (weeks instead of days), a longer calibration period or "
-                f"more customers"
+                f"estimate; the data cannot pin it down, e.g. too few repeat buyers). "
+                f"{self._what_to_try()}"
             )
+
+    def _what_to_try(self) -> str:
+        """The advice of every ConvergenceError: what the analyst can change."""
+        names = ", ".join(f"{k}=..." for k in self._param_names)
+        return (
+            "Try: (1) rescale the time unit (weeks instead of days: recency and T divided "
+            "by 7, or --time-unit week); (2) other starting values, "
+            f"fit(..., initial_params=dict({names})); (3) check for extreme outliers (e.g. "
+            "summary.nlargest(5, 'frequency'): wholesalers, test accounts, merged ids) and "
+            "drop them; (4) a longer calibration period or more customers; and check the "
+            "summary is in the model's sense (frequency = repeat purchases, recency = age "
+            "at the last purchase)"
+        )
 
     def _standard_errors(self, log_params: np.ndarray, total_weight: float) -> pd.Series:
         """Standard errors from a central-difference Hessian in log-parameters.
@@ -376,9 +426,9 @@ class PurchaseModel(BaseFitter):
             raise ConvergenceError(
                 f"the {self._model_name} fit did not converge: no customer has a repeat "
                 f"purchase ({frequency_col} > 0), so too few repeat buyers to estimate the "
-                f"purchase rate. Try another time unit or a longer calibration period"
+                f"purchase rate. {self._what_to_try()}"
             )
-        (x, tx, T), w = _compress(x, tx, T, weights=w)
+        (x, tx, T), w, _ = _compress(x, tx, T, weights=w)
         total = float(w.sum())
         self._setup(x, tx, T, w / total)
         x0 = (
@@ -391,7 +441,7 @@ class PurchaseModel(BaseFitter):
         return self
 
     def _initial(self, x: np.ndarray, T: np.ndarray, w: np.ndarray) -> list[float]:
-        mean_rate = float(np.average(x / T, weights=w)) + 1e-6
+        mean_rate = float(np.average(x[T > 0] / T[T > 0], weights=w[T > 0])) + 1e-6
         return [1.0, 1.0 / mean_rate] + [1.0] * (len(self._param_names) - 2)
 
     def log_likelihood(
@@ -437,7 +487,7 @@ class PurchaseModel(BaseFitter):
     def predict(
         self,
         summary: pd.DataFrame,
-        t: float,
+        t: float | np.ndarray,
         *,
         frequency_col: str = "frequency",
         recency_col: str = "recency",
@@ -449,8 +499,8 @@ class PurchaseModel(BaseFitter):
         ----------
         summary : pandas.DataFrame
             One row per customer with frequency, recency and T (as for ``fit``).
-        t : float
-            Horizon, in the time unit of the summary.
+        t : float or array_like
+            Horizon, in the time unit of the summary (one value, or one per customer).
         frequency_col, recency_col, T_col : str
             Column names.
 
@@ -458,15 +508,19 @@ class PurchaseModel(BaseFitter):
         -------
         pandas.DataFrame
             Same index as ``summary``; columns ``p_alive`` and ``expected_purchases``.
+            Each distinct history is evaluated once.
         """
         x = _column(summary, frequency_col, "frequency (repeat purchases)")
         tx = _column(summary, recency_col, "recency (age at last purchase)")
         T = _column(summary, T_col, "T (age at the end of the period)")
         _check_btyd(x, tx, T, cols=(frequency_col, recency_col, T_col))
+        # evaluated once per distinct history, then handed back to every customer
+        horizon = np.broadcast_to(np.asarray(t, dtype="float64"), x.shape)
+        (xu, txu, Tu, tu), _, inverse = _compress(x, tx, T, horizon)
         return pd.DataFrame(
             {
-                "p_alive": self.p_alive(x, tx, T),
-                "expected_purchases": self.expected_purchases(t, x, tx, T),
+                "p_alive": self.p_alive(xu, txu, Tu)[inverse],
+                "expected_purchases": self.expected_purchases(tu, xu, txu, Tu)[inverse],
             },
             index=summary.index,
         )

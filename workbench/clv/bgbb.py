@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, gammaln, logsumexp
 
-from workbench.clv._base import BaseFitter, _as_array, _column, _compress, _dot
+from workbench.clv._base import (
+    BaseFitter,
+    _as_array,
+    _check_whole,
+    _column,
+    _compress,
+    _dot,
+    _offending,
+)
 
 __all__ = ["BetaGeoBetaBinomFitter"]
 
@@ -77,15 +85,23 @@ class BetaGeoBetaBinomFitter(BaseFitter):
             w = _column(summary, weights_col, "weights (customers per row)")
         else:
             w = np.ones(len(x))
-        for arr, col in ((x, frequency_col), (tx, recency_col), (n, periods_col)):
-            if np.any(arr < 0) or np.any(arr != np.round(arr)):
-                raise ValueError(f"column {col!r} must hold non-negative whole numbers")
-        if np.any(x > tx) or np.any(tx > n) or np.any((x == 0) & (tx > 0)):
+        for arr, col, what in (
+            (x, frequency_col, "repeat transactions"),
+            (tx, recency_col, "period of the last transaction"),
+            (n, periods_col, "transaction opportunities"),
+        ):
+            _check_whole(
+                arr, col, what, "BG/BB counts whole periods (years, campaigns): round the data"
+            )
+        bad = (x > tx) | (tx > n) | ((x == 0) & (tx > 0))
+        if np.any(bad):
             raise ValueError(
                 f"each row needs {frequency_col} <= {recency_col} <= {periods_col}, and "
-                f"{recency_col} = 0 when {frequency_col} = 0"
+                f"{recency_col} = 0 when {frequency_col} = 0; found "
+                f"{_offending(bad, x, tx, n)} ({frequency_col}, {recency_col}, {periods_col}): "
+                f"recount the periods with a transaction"
             )
-        (x, tx, n), w = _compress(x, tx, n, weights=w)
+        (x, tx, n), w, _ = _compress(x, tx, n, weights=w)
         self._data = {"x": x, "tx": tx, "n": n, "w": w / w.sum()}
         x0 = (
             [1.0, 1.0, 1.0, 1.0]

@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from workbench.clv._base import BaseFitter, _as_array, _column, _compress, _dot
+from workbench.clv._base import (
+    BaseFitter,
+    _as_array,
+    _check_whole,
+    _column,
+    _compress,
+    _dot,
+    _offending,
+)
 
 __all__ = ["GammaGammaFitter", "MIN_REPEAT_BUYERS"]
 
@@ -77,25 +85,30 @@ class GammaGammaFitter(BaseFitter):
             if weights_col is None
             else _column(summary, weights_col, "weights (customers per row)")
         )
-        if np.any(x < 0) or np.any(x != np.round(x)):
-            raise ValueError(
-                f"column {frequency_col!r} must hold non-negative whole numbers of repeat purchases"
-            )
+        _check_whole(
+            x,
+            frequency_col,
+            "repeat purchases",
+            "frequency counts purchases after the first; rebuild the summary with "
+            "workbench.clv.customer_summary_btyd",
+        )
         keep = x > 0
-        if np.any(m[keep] <= 0):
+        bad = keep & (m <= 0)
+        if np.any(bad):
             raise ValueError(
-                f"{int((m[keep] <= 0).sum())} repeat buyers have {monetary_value_col!r} <= 0; "
-                f"the Gamma-Gamma model needs positive spend: drop returns/refund-only "
-                f"customers or fit on gross values"
+                f"{int(bad.sum())} repeat buyers have {monetary_value_col!r} <= 0: "
+                f"{_offending(bad, m)}; the Gamma-Gamma model needs positive spend: drop "
+                f"returns/refund-only customers or fit on gross values"
             )
         n_repeat = float(w[keep].sum())
         if n_repeat < MIN_REPEAT_BUYERS:
             raise ValueError(
-                f"only {n_repeat:g} customers with repeat purchases ({frequency_col!r} > 0); "
-                f"the Gamma-Gamma spend model needs at least {MIN_REPEAT_BUYERS}: use a longer "
-                f"calibration period or the average spend instead"
+                f"only {n_repeat:g} customers with repeat purchases ({frequency_col!r} > 0) "
+                f"among {len(x)} rows; the Gamma-Gamma spend model needs at least "
+                f"{MIN_REPEAT_BUYERS}: use a longer calibration period, or value customers "
+                f"with the average spend (historical value) instead"
             )
-        (xk, mk), wk = _compress(x[keep], m[keep], weights=w[keep])
+        (xk, mk), wk, _ = _compress(x[keep], m[keep], weights=w[keep])
         self._data = {"x": xk, "m": mk, "w": wk / wk.sum()}
         mean_m = float(np.average(mk, weights=wk))
         x0 = (
@@ -148,11 +161,28 @@ class GammaGammaFitter(BaseFitter):
         -------
         numpy.ndarray
             ``E[M | p, q, gamma, x, mbar]``.
+
+        Raises
+        ------
+        ValueError
+            If ``p x + q <= 1`` for a customer (``q <= 1``: infinite expected spend).
         """
         p, q, g = self._require_fit()
         x, m = _as_array(frequency, monetary_value)
         m = np.where(x > 0, m, 0.0)
-        return p * (g + x * m) / (p * x + q - 1)
+        denominator = p * x + q - 1
+        if np.any(denominator <= 0):
+            few = np.atleast_1d(denominator <= 0)
+            raise ValueError(
+                f"the Gamma-Gamma model has q = {q:.3g} <= 1, so its expected spend is "
+                f"infinite for customers with frequency <= {(1 - q) / p:.3g} "
+                f"({int(few.sum())} here, e.g. {_offending(few, np.atleast_1d(x))}): the "
+                f"spend differs too much between customers for the model's population "
+                f"mean. Value those customers apart (e.g. summary[summary['frequency'] > "
+                f"0]), use spend_model=None (each customer's own mean spend), or fit on "
+                f"a more homogeneous group (one segment or channel)"
+            )
+        return p * (g + x * m) / denominator
 
     def predict(
         self,
