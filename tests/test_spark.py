@@ -1,0 +1,143 @@
+"""The narwhals metrics on PySpark DataFrames (local mode) equal the pandas results.
+
+One local SparkSession (``local[2]``) per test session; the sample orders reach Spark three
+ways: ``spark.createDataFrame``, a Parquet file through ``scan(..., engine="spark")`` and a
+catalog table through ``scan("spark:orders")``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+
+import pandas as pd
+import pytest
+
+from workbench.load import SourceError
+from workbench.metrics import cohort_retention, customer_summary, sales_report
+from workbench.scan import collect, scan
+
+pytestmark = pytest.mark.spark
+
+AS_OF = "2026-06-30"
+INSTALL = "apt-get install -y openjdk-17-jre-headless  (or: make sysdeps, as root)"
+
+
+def _java() -> str | None:
+    home = os.environ.get("JAVA_HOME")
+    if home and os.path.exists(os.path.join(home, "bin", "java")):
+        return os.path.join(home, "bin", "java")
+    return shutil.which("java")
+
+
+def _say(request, text: str) -> None:
+    """Write one line to the terminal, past pytest's output capture."""
+    capman = request.config.pluginmanager.getplugin("capturemanager")
+    with capman.global_and_fixture_disabled():
+        sys.stderr.write(f"\n[test_spark] {text}\n")
+        sys.stderr.flush()
+
+
+@pytest.fixture(scope="session")
+def spark(request):
+    """A local SparkSession on loopback, quiet, UTC, started once per test session."""
+    if _java() is None:
+        pytest.fail(f"Spark needs Java, which is missing; install: {INSTALL}", pytrace=False)
+    from pyspark.sql import SparkSession
+
+    _say(request, "starting a local Spark session (local[2]) ...")
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("workbench-tests")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def orders(sample):
+    return sample.orders
+
+
+@pytest.fixture(scope="session")
+def spark_orders(spark, orders):
+    return spark.createDataFrame(orders)
+
+
+@pytest.fixture(scope="session")
+def parquet_dir(orders, tmp_path_factory):
+    d = tmp_path_factory.mktemp("spark-parquet")
+    orders.to_parquet(d / "orders.parquet", index=False)
+    return d
+
+
+def test_spark_frame_holds_the_sample(spark_orders, orders):
+    assert spark_orders.count() == len(orders)
+    assert dict(spark_orders.dtypes)["order_date"] in ("timestamp", "timestamp_ntz")
+
+
+def test_customer_summary_on_spark_equals_pandas(spark_orders, orders):
+    from pyspark.sql import DataFrame
+
+    lazy = customer_summary(spark_orders, as_of=AS_OF)
+    assert isinstance(lazy, DataFrame)  # computed by Spark, still a Spark DataFrame
+    want = customer_summary(orders, as_of=AS_OF)
+    assert len(want) == orders.loc[orders["amount"] >= 0, "customer_id"].nunique()
+    pd.testing.assert_frame_equal(collect(lazy), want)
+
+
+def test_customer_summary_in_weeks_by_orders_equals_pandas(spark_orders, orders):
+    kw = {"as_of": "2025-12-31", "frequency": "orders", "time_unit": "W"}
+    pd.testing.assert_frame_equal(
+        collect(customer_summary(spark_orders, **kw)), customer_summary(orders, **kw)
+    )
+
+
+@pytest.mark.parametrize(
+    ("freq", "by"),
+    [("M", None), ("Q", "department"), ("Y", ["company", "salesperson"])],
+    ids=["month", "quarter-department", "year-company-salesperson"],
+)
+def test_sales_report_on_spark_equals_pandas(spark_orders, orders, freq, by):
+    want = sales_report(orders, freq=freq, by=by)
+    assert len(want) > 1
+    pd.testing.assert_frame_equal(collect(sales_report(spark_orders, freq=freq, by=by)), want)
+
+
+def test_cohort_retention_on_spark_equals_pandas(spark_orders, orders):
+    pd.testing.assert_frame_equal(
+        collect(cohort_retention(spark_orders, as_of=AS_OF, freq="Q")),
+        cohort_retention(orders, as_of=AS_OF, freq="Q"),
+    )
+
+
+def test_scan_a_parquet_folder_with_spark(spark, parquet_dir, orders):
+    df = scan(parquet_dir, engine="spark", spark=spark)
+    pd.testing.assert_frame_equal(
+        collect(customer_summary(df, as_of=AS_OF)), customer_summary(orders, as_of=AS_OF)
+    )
+
+
+def test_scan_a_spark_catalog_table(spark, spark_orders, orders):
+    spark_orders.createOrReplaceTempView("orders")
+    df = scan("spark:orders")  # the active session
+    pd.testing.assert_frame_equal(
+        collect(customer_summary(df, as_of=AS_OF)), customer_summary(orders, as_of=AS_OF)
+    )
+
+
+def test_unknown_spark_table_says_how_to_list_them(spark):
+    with pytest.raises(SourceError, match=r"Spark has no table 'no_such_orders'.*listTables"):
+        scan("spark:no_such_orders", spark=spark)
