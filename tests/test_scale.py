@@ -177,3 +177,18 @@ def test_duckdb_file_without_the_table_lists_its_tables(big):
 def test_unknown_engine_is_refused(big):
     with pytest.raises(SourceError, match="engine='pandas' is not one of"):
         scan(big["single"], engine="pandas")
+
+
+def test_period_kpis_run_in_duckdb_and_polars_and_equal_pandas(sample):
+    import duckdb
+    import polars as pl
+
+    from workbench.kpis import period_kpis
+
+    kw = {"start": "2025-07-01", "end": "2025-12-31", "by": "salesperson"}
+    want = period_kpis(sample.orders, sample.customers, **kw)
+    assert want["upgraded_customers"].sum() > 0
+    rel = duckdb.from_arrow(pl.from_pandas(sample.orders).to_arrow())
+    pd.testing.assert_frame_equal(period_kpis(rel, sample.customers, **kw), want)
+    lazy = pl.from_pandas(sample.orders).lazy()
+    pd.testing.assert_frame_equal(period_kpis(lazy, sample.customers, **kw), want)

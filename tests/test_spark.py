@@ -141,3 +141,13 @@ def test_scan_a_spark_catalog_table(spark, spark_orders, orders):
 def test_unknown_spark_table_says_how_to_list_them(spark):
     with pytest.raises(SourceError, match=r"Spark has no table 'no_such_orders'.*listTables"):
         scan("spark:no_such_orders", spark=spark)
+
+
+@pytest.mark.parametrize("by", [None, "department"], ids=["overall", "by-department"])
+def test_period_kpis_on_spark_equal_pandas(spark_orders, orders, sample, by):
+    from workbench.kpis import period_kpis
+
+    kw = {"start": "2026-01-01", "end": "2026-03-31", "by": by}
+    want = period_kpis(orders, sample.customers, **kw)
+    assert want["new_customers"].sum() > 0 and want["lost_customers"].sum() > 0
+    pd.testing.assert_frame_equal(period_kpis(spark_orders, sample.customers, **kw), want)

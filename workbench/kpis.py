@@ -9,7 +9,9 @@ dimension (department, salesperson, outlet, region...).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+import narwhals as nw
 import numpy as np
 import pandas as pd
 
@@ -17,6 +19,23 @@ from workbench import names as N
 from workbench.tiers import LIFECYCLE_RULES, TIER_RANK, LifecycleRules, lifecycle_tiers
 
 __all__ = ["KPI_COLUMNS", "period_kpis", "customer_dimension"]
+
+
+def _lazy(orders: Any) -> nw.LazyFrame:
+    """Any supported frame (pandas, Polars, DuckDB, PySpark) as a narwhals LazyFrame."""
+    frame = nw.from_native(orders)
+    return frame.lazy() if isinstance(frame, nw.DataFrame) else frame
+
+
+def _pandas(frame: Any) -> pd.DataFrame:
+    """Collect a (small, per-customer) result into pandas."""
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    nwf = nw.from_native(frame)
+    if isinstance(nwf, nw.LazyFrame):
+        nwf = nwf.collect(backend="pyarrow")
+    return nwf.to_pandas().reset_index(drop=True)
+
 
 #: Output columns of :func:`period_kpis` after the group columns.
 KPI_COLUMNS: tuple[str, ...] = (
@@ -38,7 +57,7 @@ KPI_COLUMNS: tuple[str, ...] = (
 
 
 def customer_dimension(
-    orders: pd.DataFrame,
+    orders: Any,
     by: str,
     *,
     customer_col: str = N.CUSTOMER_ID,
@@ -51,8 +70,9 @@ def customer_dimension(
 
     Parameters
     ----------
-    orders : pandas.DataFrame
-        Order lines with ``customer_col``, ``amount_col`` and ``by``.
+    orders : DataFrame-like
+        Order lines with ``customer_col``, ``amount_col`` and ``by``: pandas, Polars,
+        DuckDB or PySpark (aggregated in its own engine).
     by : str
         Dimension column (``department``, ``salesperson``, ``outlet``...).
     customer_col, amount_col : str
@@ -70,11 +90,12 @@ def customer_dimension(
     >>> customer_dimension(o, "department").to_dict()
     {'a': 'y', 'b': 'x'}
     """
-    rev = (
-        orders.assign(_v=pd.to_numeric(orders[amount_col], errors="coerce").fillna(0.0))
-        .groupby([customer_col, by], observed=True, dropna=False)["_v"]
-        .sum()
-        .reset_index()
+    rev = _pandas(
+        _lazy(orders)
+        .with_columns(_v=nw.col(amount_col).cast(nw.Float64).fill_null(0.0))
+        .group_by(customer_col, by)
+        .agg(nw.col("_v").sum())
+        .to_native()
     )
     rev = rev.sort_values([customer_col, "_v", by], ascending=[True, False, True], kind="stable")
     first = rev.drop_duplicates(customer_col)
@@ -82,7 +103,7 @@ def customer_dimension(
 
 
 def _state(
-    orders: pd.DataFrame,
+    orders: Any,
     customers: pd.DataFrame | None,
     as_of: pd.Timestamp,
     rules: LifecycleRules,
@@ -92,8 +113,8 @@ def _state(
     from workbench.metrics import customer_summary
 
     cid = cols["customer_col"]
-    if len(orders):
-        summary = customer_summary(orders, as_of=as_of, **cols)
+    summary = _pandas(customer_summary(orders, as_of=as_of, **cols))
+    if len(summary):
         tiers = lifecycle_tiers(summary, customers, rules=rules, customer_col=cid)
     else:
         ids = customers[cid] if customers is not None else pd.Series([], dtype="string")
@@ -103,7 +124,7 @@ def _state(
 
 
 def period_kpis(
-    orders: pd.DataFrame,
+    orders: Any,
     customers: pd.DataFrame | None = None,
     *,
     start: str | pd.Timestamp,
@@ -142,8 +163,11 @@ def period_kpis(
 
     Parameters
     ----------
-    orders : pandas.DataFrame
-        Order lines (``customer_id, order_date, amount[, cost]`` and the ``by`` columns).
+    orders : DataFrame-like
+        Order lines (``customer_id, order_date, amount[, cost]`` and the ``by`` columns):
+        pandas, Polars, a DuckDB relation or a PySpark DataFrame. The transaction-level
+        work (both summaries, the period's money, the dimensions) runs in that engine
+        through narwhals; only per-customer results come back to pandas.
     customers : pandas.DataFrame, optional
         The customers table (prospects appear as potential; customer dimensions).
     start, end : date-like
@@ -169,15 +193,18 @@ def period_kpis(
     if end < start:
         raise ValueError(f"the period ends ({end.date()}) before it starts ({start.date()})")
     keys = [] if by is None else ([by] if isinstance(by, str) else list(by))
-    dates = pd.to_datetime(orders[date_col])
+    lf = _lazy(orders)
+    names = lf.collect_schema().names()
+    date = nw.col(date_col)
+    s0, e0 = start.to_pydatetime(), end.to_pydatetime()
     cols = {
         "customer_col": customer_col,
         "date_col": date_col,
         "amount_col": amount_col,
-        "cost_col": cost_col,
+        "cost_col": cost_col if cost_col in names else None,
     }
-    at_start = _state(orders[dates < start], customers, start, rules, cols)
-    at_end = _state(orders[dates <= end], customers, end, rules, cols)
+    at_start = _state(lf.filter(date < s0).to_native(), customers, start, rules, cols)
+    at_end = _state(lf.filter(date <= e0).to_native(), customers, end, rules, cols)
     t = at_end.merge(at_start, on=customer_col, how="outer", suffixes=("_end", "_start"))
     t0 = t[f"{N.LIFECYCLE_TIER}_start"].fillna("potential")
     t1 = t[f"{N.LIFECYCLE_TIER}_end"].fillna("potential")
@@ -197,22 +224,26 @@ def period_kpis(
     )
     # customers without a purchase by the end count in no KPI (and in no group)
     flags = flags[flags["customers_start"] | flags["customers_end"]]
-    period = orders[(dates >= start) & (dates <= end)]
-    amount = pd.to_numeric(period[amount_col], errors="coerce").fillna(0.0)
-    cost = pd.to_numeric(period[cost_col], errors="coerce") if cost_col in period else np.nan
-    money = (
-        pd.DataFrame({customer_col: period[customer_col].astype("string"), "revenue": amount})
-        .assign(profit=amount - cost)
-        .groupby(customer_col)
-        .agg(revenue=("revenue", "sum"), profit=("profit", lambda s: s.sum(min_count=1)))
-    )
+    amount = nw.col(amount_col).cast(nw.Float64).fill_null(0.0)
+    period = lf.filter((date >= s0) & (date <= e0)).with_columns(revenue=amount)
+    aggs = [nw.col("revenue").sum()]
+    if cols["cost_col"] is not None:
+        period = period.with_columns(profit=amount - nw.col(cost_col).cast(nw.Float64))
+        aggs += [nw.col("profit").sum(), nw.col("profit").count().alias("_n_profit")]
+    money = _pandas(period.group_by(customer_col).agg(*aggs).to_native())
+    if "profit" in money:
+        money["profit"] = money["profit"].where(money.pop("_n_profit") > 0)
+    else:
+        money["profit"] = np.nan
+    money[customer_col] = money[customer_col].astype("string")
+    money = money.set_index(customer_col)
     money["buyers"] = 1
     flags = flags.merge(money, left_on=customer_col, right_index=True, how="left")
     flags["buyers"] = flags["buyers"].fillna(0).astype("int64")
 
-    upto_end = orders[dates <= end]
+    upto_end = lf.filter(date <= e0).to_native()
     for k in keys:
-        if k in orders.columns:
+        if k in names:
             dim = customer_dimension(upto_end, k, customer_col=customer_col, amount_col=amount_col)
             dim.index = dim.index.astype("string")
         elif customers is not None and k in customers.columns:
