@@ -32,6 +32,7 @@ ARGS = [
     "--no-first-run",
 ]
 HOSTILE = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+HOSTILE_OWNER = '<b onmouseover="window.__xss=3">Eve</b><script>window.__xss=4</script>'
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +127,11 @@ def test_tiny_report_draws_offline_and_shows_markup_as_text(browser_context, tin
     page.screenshot(path=str(tmp_path / "tiny.png"), full_page=True)
 
 
-def _hostile_copy(sample_dir: Path, dest: Path) -> str:
-    """Copy the sample, renaming its most valuable customer to markup; return the id."""
+def _hostile_copy(sample_dir: Path, dest: Path, owner: str | None = None) -> str:
+    """Copy the sample, renaming its most valuable customer to markup; return the id.
+
+    With ``owner``, that customer's account owner is renamed to it too.
+    """
     shutil.copytree(sample_dir, dest)
     orders = pd.read_csv(dest / "orders.csv", usecols=["customer_id", "amount"], dtype=str)
     top = orders.assign(a=orders["amount"].astype(float)).groupby("customer_id")["a"].sum()
@@ -135,9 +139,12 @@ def _hostile_copy(sample_dir: Path, dest: Path) -> str:
     with (dest / "customers.csv").open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
     i_id, i_name = rows[0].index("customer_id"), rows[0].index("name")
+    i_owner = rows[0].index("owner")
     for row in rows[1:]:
         if row[i_id] == top_id:
             row[i_name] = HOSTILE
+            if owner is not None:
+                row[i_owner] = owner
     with (dest / "customers.csv").open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, lineterminator="\n").writerows(rows)
     return top_id
@@ -158,3 +165,36 @@ def test_management_report_draws_offline(browser_context, sample_dir, tmp_path_f
     page.set_viewport_size({"width": 1400, "height": 900})
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
+
+
+def test_worklist_reports_draw_offline(browser_context, sample_dir, tmp_path_factory):
+    data = tmp_path_factory.mktemp("data") / "sample"
+    _hostile_copy(sample_dir, data, owner=HOSTILE_OWNER)
+    out = tmp_path_factory.mktemp("worklist")
+    summary, mine = report.render_each(
+        "worklist", "owner", {"source": str(data)}, values=[HOSTILE_OWNER], out_dir=out
+    )
+    assert mine.html.parent == out / "worklist"
+    assert "<" not in mine.html.name and "/" not in mine.html.name.removesuffix(".html")
+
+    opened = Opened(browser_context, summary.html)
+    _check_page(opened, n_charts_min=2)
+    assert opened.blocked == []
+    page = opened.page
+    assert page.evaluate("window.__xss") is None
+    # the most valuable customer heads the "most at stake" table, its owner in the totals
+    assert page.locator("table.wb-table td", has_text=HOSTILE).count() >= 1
+    assert page.locator("table.wb-table td", has_text=HOSTILE_OWNER).count() >= 2
+
+    opened = Opened(browser_context, mine.html)
+    _check_page(opened, n_charts_min=0)
+    assert opened.blocked == []
+    page = opened.page
+    assert page.locator(".plotly-graph-div").count() == 0
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("h1, p.wb-subtitle", has_text=HOSTILE_OWNER).count() >= 1
+    worklist = page.locator("table.wb-table", has=page.locator("th", has_text="Customer id"))
+    first = worklist.locator("tbody tr").nth(0)
+    assert first.locator("td", has_text=HOSTILE).count() == 1  # rank 1 on the owner's list
+    page.hover("p.wb-subtitle")
+    assert page.evaluate("window.__xss") is None

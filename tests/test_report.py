@@ -156,6 +156,12 @@ def test_slugify(text, slug):
     assert report.slugify(text) == slug
 
 
+def test_output_stem_of_a_daily_report_per_owner():
+    assert report.output_stem("2026-06-30") == "2026-06-30"
+    assert report.output_stem("2026-06-30", owner="张伟", lang="zh") == "2026-06-30_张伟_zh"
+    assert report.output_stem("2026-06-30", owner="../../x y") == "2026-06-30_x-y"
+
+
 def test_output_stem_is_safe():
     period = report.resolve_period("2025-03")
     stem = report.output_stem(period, "department:../../etc/passwd", "zh")
@@ -185,6 +191,20 @@ def test_check_parameters_converts_and_rejects():
         report.check_parameters({"lang": "fr"}, declared)
     with pytest.raises(report.ParameterError, match="unknown scope"):
         report.check_parameters({"scope": "team:x"}, declared)
+
+
+def test_dotted_parameters_fill_a_dict_parameter():
+    declared = {"thresholds": {}, "lang": "en"}
+    got = report.check_parameters(
+        {"thresholds": '{"stale_days": 90}', "thresholds.greeting_days": "3"}, declared
+    )
+    assert got == {"thresholds": {"stale_days": 90, "greeting_days": "3"}}
+    with pytest.raises(report.ParameterError, match="unknown alert threshold 'greting_days'"):
+        report.check_parameters({"thresholds.greting_days": "3"}, declared)
+    with pytest.raises(report.ParameterError, match="lang = 'en' is not one"):
+        report.check_parameters({"lang.x": "3"}, declared)
+    with pytest.raises(report.ParameterError, match="unknown parameter colour.x"):
+        report.check_parameters({"colour.x": "3"}, declared)
 
 
 def test_bad_parameter_fails_before_running(tmp_path, capsys):
@@ -324,42 +344,6 @@ def test_index_lists_reports(tiny):
     assert "报告列表" in zh and "成功" in zh
 
 
-# --------------------------------------------------------------------------- sections
-
-
-def test_revenue_by_period_by_hand():
-    orders = pd.DataFrame(
-        {
-            "order_date": pd.to_datetime(
-                ["2024-12-31", "2025-01-05", "2025-01-20 15:30", "2025-03-31 23:00", "2025-04-01"],
-                format="ISO8601",
-            ),
-            "amount": [100.0, 10.0, 5.0, 7.0, 1000.0],
-        }
-    )
-    got = report.revenue_by_period(orders, report.resolve_period("2025-Q1"), history=1)
-    assert got["bucket"].dt.strftime("%Y-%m").tolist() == [
-        "2024-12",
-        "2025-01",
-        "2025-02",
-        "2025-03",
-    ]
-    assert got["revenue"].tolist() == [100.0, 15.0, 0.0, 7.0]
-    assert got["in_period"].tolist() == [False, True, True, True]
-    q = report.revenue_by_period(
-        orders, report.resolve_period("2025-Q1"), granularity="quarter", history=1
-    )
-    assert q["revenue"].tolist() == [100.0, 22.0]
-
-
-def test_table_escapes_and_formats():
-    html = str(
-        report.table(pd.DataFrame({"name": ["<img src=x onerror=alert(1)>"], "n": [1234567]}))
-    )
-    assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
-    assert '<td class="wb-num">1,234,567</td>' in html
-
-
 # --------------------------------------------------------------------------- management
 
 
@@ -429,9 +413,19 @@ def test_management_html_is_self_contained(management):
     _, result = management
     page = result.html.read_text(encoding="utf-8")
     tags = assert_self_contained(page)
-    for section in ("kpis", "revenue", "sales", "structure", "movement", "value", "quality"):
+    for section in (
+        "kpis",
+        "revenue",
+        "sales",
+        "structure",
+        "movement",
+        "value",
+        "reminders",
+        "requirements",
+        "quality",
+    ):
         assert f"#{section}" in tags.toc_links
-    assert page.count('class="plotly-graph-div"') >= 6
+    assert page.count('class="plotly-graph-div"') >= 8
     assert "report.context(" not in page
     assert len(page.encode("utf-8")) < 8 * 1024 * 1024
 
@@ -472,3 +466,155 @@ def test_management_report_in_chinese(sample_dir, tmp_path):
     assert '<html lang="zh">' in page and "经营管理报告" in page and "核心指标" in page
     assert "Headline KPIs" not in page and "CNY " in page
     assert result.figures["start"] == "2025-07-01" and result.figures["end"] == "2025-09-30"
+
+
+def test_management_reminders_and_requirements_in_the_json(management, sample):
+    _, result = management
+    fig = result.figures
+    as_of = pd.Timestamp(result.meta["parameters"]["as_of"])
+    reqs = sample.requirements
+    assert fig["req_needs"] == (reqs["date"] <= as_of).sum()
+    r = sample.receivables[sample.receivables["issue_date"] <= as_of]
+    open_ = r["amount"] - r["paid_amount"].fillna(0.0)
+    assert fig["receivables_open"] == pytest.approx(open_[open_.round(2) > 0].sum())
+    assert fig["worklist_customers"] > 0 and sum(fig["alerts_by_kind"].values()) > 0
+    index = report.build_index(result.html.parent.parent)
+    assert "Customers to act on: " in index and "Overdue receivables: " in index
+
+
+# --------------------------------------------------------------------------- worklist
+
+AS_OF = "2026-06-30"
+
+
+@pytest.fixture(scope="module")
+def worklists(sample_dir, sample, tmp_path_factory):
+    out = tmp_path_factory.mktemp("worklist")
+    owners = sorted(sample.customers["owner"].dropna().unique())[:2]
+    results = report.render_each(
+        "worklist",
+        "owner",
+        {"source": str(sample_dir), "as_of": AS_OF},
+        values=owners,
+        out_dir=out,
+    )
+    return out, owners, results
+
+
+def _column(page: str, header: str) -> list[str]:
+    """The cells of the first table column headed ``header``."""
+    parser = _Table(header)
+    parser.feed(page)
+    return parser.cells
+
+
+class _Table(HTMLParser):
+    def __init__(self, header: str) -> None:
+        super().__init__()
+        self.header, self.cells = header, []
+        self._col = None
+        self._i = -1
+        self._cell = None
+        self._done = False
+
+    def handle_starttag(self, tag, attrs):
+        if self._done:
+            return
+        if tag == "tr":
+            self._i = -1
+        if tag in ("th", "td"):
+            self._i += 1
+            self._cell = ""
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+    def handle_endtag(self, tag):
+        if self._done or tag not in ("th", "td") or self._cell is None:
+            if tag == "table" and self._col is not None:
+                self._done = True
+            return
+        if tag == "th" and self._cell.strip() == self.header and self._col is None:
+            self._col = self._i
+        elif tag == "td" and self._col is not None and self._i == self._col:
+            self.cells.append(self._cell.strip())
+        self._cell = None
+
+
+def test_worklist_files_are_named_by_day_and_owner(worklists):
+    out, owners, results = worklists
+    names = [r.html.name for r in results]
+    assert names == [f"{AS_OF}.html"] + [f"{AS_OF}_{report.slugify(o)}.html" for o in owners]
+    assert all(r.html.parent == out / "worklist" for r in results)
+    assert results[1].meta["owner"] == owners[0] and results[0].meta["owner"] == ""
+    assert results[0].meta["period"] == AS_OF
+
+
+def test_each_owner_report_lists_exactly_their_customers(worklists, sample):
+    from workbench.alerts import worklist
+
+    _, owners, results = worklists
+    for owner, result in zip(owners, results[1:], strict=True):
+        expected = worklist(sample, as_of=AS_OF, owner=owner)["customer_id"].tolist()
+        page = result.html.read_text(encoding="utf-8")
+        assert _column(page, "Customer id") == expected, owner
+        assert result.figures["customer_ids"] == expected
+        assert result.figures["worklist_customers"] == len(expected) > 0
+        tags = _tags(page)
+        # no chart, so no plotly.js: a light page per salesperson
+        assert 'class="plotly-graph-div"' not in page and not PLOTLY_BANNER.search(page)
+        assert not {"jp-InputArea", "jp-InputPrompt"} & tags.classes
+        assert tags.external == [] and tags.toc_links
+
+
+def test_manager_summary_totals_equal_the_worklist(worklists, sample):
+    from workbench.alerts import worklist
+
+    _, _, results = worklists
+    wl = worklist(sample, as_of=AS_OF)
+    fig = results[0].figures
+    assert fig["worklist_customers"] == len(wl)
+    assert fig["worklist_alerts"] == wl["n_alerts"].sum()
+    assert fig["owner_customers"] == wl.groupby("owner").size().to_dict()
+    page = results[0].html.read_text(encoding="utf-8")
+    assert_self_contained(page)
+    assert page.count('class="plotly-graph-div"') == 2
+    owners_in_table = _column(page, "Salesperson")
+    assert owners_in_table[:-1] == list(fig["owner_customers"])
+    assert owners_in_table[-1] == "Total"
+    customers = [int(v.replace(",", "")) for v in _column(page, "Customers")]
+    assert customers[-1] == sum(customers[:-1]) == len(wl)
+
+
+def test_worklist_cli_each_checks_before_running(tmp_path, capsys):
+    base = ["report", "worklist", "--out", str(tmp_path)]
+    assert main(base + ["--each", "colour"]) == 2
+    assert "has no parameter 'colour'" in capsys.readouterr().err
+    assert main(base + ["--each", "owner", "-p", "owner", "张伟"]) == 2
+    assert "not both" in capsys.readouterr().err
+    assert main(base + ["--each", "lang"]) == 2
+    assert "values of 'lang' are not known" in capsys.readouterr().err
+    assert main(base + ["-p", "thresholds.greting_days", "3"]) == 2
+    assert "unknown alert threshold 'greting_days'" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_worklist_in_chinese_with_thresholds(sample_dir, sample, tmp_path):
+    from workbench.alerts import AlertConfig, worklist
+
+    owner = sorted(sample.customers["owner"].dropna().unique())[-1]
+    code = main(
+        ["report", "worklist", "--out", str(tmp_path), "-p", "source", str(sample_dir)]
+        + ["-p", "as_of", AS_OF, "-p", "owner", owner, "-p", "lang", "zh"]
+        + ["-p", "thresholds.greeting_days", "30"]
+    )
+    assert code == 0
+    html = tmp_path / "worklist" / f"{AS_OF}_{report.slugify(owner)}_zh.html"
+    page = html.read_text(encoding="utf-8")
+    assert "每日工作清单" in page and "今日待跟进客户" in page
+    cfg = AlertConfig().replace(greeting_days=30)
+    expected = worklist(sample, as_of=AS_OF, owner=owner, config=cfg, lang="zh")
+    assert _column(page, "客户编号") == expected["customer_id"].tolist()
+    meta = json.loads(html.with_suffix(".json").read_text(encoding="utf-8"))
+    assert meta["parameters"]["thresholds"] == {"greeting_days": "30"}

@@ -74,8 +74,9 @@ def test_due_jobs_follow_the_log():
         ),
         ('[[report]]\nid = "../a"\nname = "t"\ncron = "0 6 * * *"\n', "may hold letters"),
         ('[[report]]\nid = "a"\nname = "t"\ncron = "0 6 * * *"\nparams = 1\n', "unknown key"),
+        ('[[report]]\nid = "a"\nname = "t"\ncron = "0 6 * * *"\neach = "../x"\n', "each must"),
     ],
-    ids=["bad-cron", "no-cron", "duplicate-id", "unsafe-id", "unknown-key"],
+    ids=["bad-cron", "no-cron", "duplicate-id", "unsafe-id", "unknown-key", "bad-each"],
 )
 def test_manifest_errors(tmp_path, body, message):
     path = _manifest(tmp_path / "schedule.toml", body)
@@ -84,10 +85,20 @@ def test_manifest_errors(tmp_path, body, message):
 
 
 def test_project_manifest_is_valid():
+    from workbench import report
+
     jobs = schedule.load_schedule(ROOT / "reports" / "schedule.toml")
-    assert jobs and {j.name for j in jobs} == {"management"}
+    assert jobs and {j.name for j in jobs} == {"management", "worklist"}
     for job in jobs:
-        assert (ROOT / "notebooks" / "reports" / f"{job.name}.ipynb").exists()
+        path = report.notebook_path(job.name)
+        declared = report.notebook_parameters(path)
+        report.check_parameters(job.parameters, declared)  # raises on a bad entry
+        assert not job.each or job.each in declared
+    daily = [j for j in jobs if j.name == "worklist"]
+    assert daily and daily[0].each == "owner"
+    assert schedule.next_time(daily[0].cron, dt.datetime(2026, 7, 3, 8, 0)) == dt.datetime(
+        2026, 7, 6, 7, 30
+    )  # Friday 3 July 2026 after 07:30: next on Monday
 
 
 def test_schedule_run_is_idempotent(tmp_path, capsys):
@@ -140,3 +151,70 @@ def test_schedule_list(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "tiny-monthly" in out and "2026-08-02 06:00" in out and "never" in out
     assert "tiny-daily-off" in out and " off " in out
+
+
+def test_placeholders_take_the_day_of_the_cron_time():
+    when = dt.datetime(2026, 7, 2, 7, 30)
+    got = schedule.fill_placeholders({"as_of": "{date}", "top": 5, "lang": "zh"}, when)
+    assert got == {"as_of": "2026-07-02", "top": 5, "lang": "zh"}
+
+
+def _two_owner_sample(sample_dir: Path, dest: Path) -> list[str]:
+    """Copy the sample, keeping the customers (and their rows) of two owners."""
+    import pandas as pd
+
+    dest.mkdir()
+    customers = pd.read_csv(sample_dir / "customers.csv", dtype=str, keep_default_na=False)
+    owners = sorted(customers["owner"].unique())[:2]
+    keep = set(customers.loc[customers["owner"].isin(owners), "customer_id"])
+    for path in sample_dir.glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if "customer_id" in frame.columns:
+            frame = frame[frame["customer_id"].isin(keep)]
+        frame.to_csv(dest / path.name, index=False)
+    return owners
+
+
+def test_daily_worklist_for_each_owner_runs_once(sample_dir, tmp_path, capsys):
+    import pandas as pd
+
+    from workbench.alerts import worklist
+    from workbench.load import load
+
+    data = tmp_path / "data"
+    owners = _two_owner_sample(sample_dir, data)
+    body = f"""
+[[report]]
+id = "worklist-daily"
+name = "worklist"
+cron = "30 7 * * 1-5"
+each = "owner"
+parameters = {{ source = "{data.as_posix()}", as_of = "{{date}}" }}
+"""
+    manifest = _manifest(tmp_path / "schedule.toml", body)
+    out = tmp_path / "reports"
+    args = ["schedule", "run", "--manifest", str(manifest), "--out", str(out)]
+    assert main(args + ["--now", "2026-06-30T08:00"]) == 0  # a Tuesday
+    assert main(args + ["--now", "2026-06-30T09:00"]) == 0  # done already
+    capsys.readouterr()
+    log = schedule.read_log(out)
+    assert [(r["job"], r["scheduled_for"], r["status"]) for r in log] == [
+        ("worklist-daily", "2026-06-30T07:30:00", "ok")
+    ]
+    assert log[0]["parameters"]["as_of"] == "2026-06-30"
+    folder = out / "worklist"
+    wl = worklist(load(data, policy="quarantine"), as_of="2026-06-30")
+    # the two account owners, and whoever collects an invoice of their customers
+    on_list = sorted(wl["owner"].unique())
+    assert set(owners) <= set(on_list)
+    expected = {"2026-06-30.html"} | {f"2026-06-30_{o}.html" for o in on_list}
+    assert {p.name for p in folder.glob("*.html")} == expected
+    meta = json.loads((folder / "2026-06-30.json").read_text(encoding="utf-8"))
+    assert meta["figures"]["owner_customers"] == wl.groupby("owner").size().to_dict()
+    for owner in on_list:
+        got = json.loads((folder / f"2026-06-30_{owner}.json").read_text(encoding="utf-8"))
+        mine = wl.loc[wl["owner"] == owner, "customer_id"].tolist()
+        assert got["figures"]["customer_ids"] == mine and mine
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.count('href="worklist/2026-06-30') == len(on_list) + 1
+    assert pd.Timestamp(meta["figures"]["as_of"]) == pd.Timestamp("2026-06-30")

@@ -22,9 +22,8 @@ executed notebook itself; :func:`collect_figures` reads it back (no scrapbook, n
 files, works for any runner, Airflow's PapermillOperator included). The HTML leaves these
 outputs out.
 
-The second half of the module holds the section builders the management notebook calls:
-each computes with ``workbench`` and returns a displayable object (:class:`Html`, a plotly
-``Figure``), so that the notebook holds calls and no logic.
+The sections a report shows (headings, tables, KPI cards, charts) are built by
+:mod:`workbench.sections`; this module only runs, names, renders and indexes reports.
 """
 
 from __future__ import annotations
@@ -42,7 +41,8 @@ import sys
 import tempfile
 import unicodedata
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,9 +60,10 @@ __all__ = [
     "ReportRunError",
     "Period",
     "RenderResult",
-    "Html",
     "record",
+    "capture_figures",
     "collect_figures",
+    "parse_date",
     "resolve_period",
     "parse_scope",
     "slugify",
@@ -70,46 +71,16 @@ __all__ = [
     "notebook_path",
     "notebook_parameters",
     "check_parameters",
+    "resolve_source",
+    "report_title",
     "to_html",
     "render",
+    "EACH_PARAMETERS",
+    "render_each",
     "read_runs",
     "INDEX_FIGURES",
     "build_index",
     "write_index",
-    "load_data",
-    "scoped",
-    "title",
-    "heading",
-    "text",
-    "table",
-    "format_number",
-    "format_money",
-    "format_percent",
-    "overview",
-    "revenue_by_period",
-    "revenue_figure",
-    "ReportContext",
-    "context",
-    "title_block",
-    "kpi_table",
-    "kpis",
-    "revenue_chart",
-    "lifecycle",
-    "lifecycle_chart",
-    "abc",
-    "abc_chart",
-    "pareto_chart",
-    "rfm",
-    "rfm_chart",
-    "movement",
-    "migration_chart",
-    "SALES_DIMENSIONS",
-    "sales_by",
-    "sales",
-    "sales_chart",
-    "value",
-    "clv_chart",
-    "quality",
 ]
 
 RECORD_MIME = "application/vnd.workbench.record+json"
@@ -201,6 +172,8 @@ def record(key: str, value: Any) -> None:
     if not isinstance(key, str) or not key:
         raise ValueError("record() needs a non-empty text key, e.g. record('revenue', 12.5)")
     data = _jsonable(value)
+    for sink in _CAPTURES:
+        sink[key] = data
     try:
         from IPython import get_ipython
         from IPython.display import display
@@ -208,6 +181,36 @@ def record(key: str, value: Any) -> None:
         return
     if get_ipython() is not None:
         display({RECORD_MIME: {key: data}}, raw=True)
+
+
+_CAPTURES: list[dict[str, Any]] = []
+
+
+@contextmanager
+def capture_figures() -> Iterator[dict[str, Any]]:
+    """Collect what :func:`record` records inside the ``with`` block, outside a kernel too.
+
+    For tests and scripts that call the section builders of :mod:`workbench.sections`
+    directly, without papermill.
+
+    Yields
+    ------
+    dict
+        ``{key: value}`` as JSON values, filled while the block runs.
+
+    Examples
+    --------
+    >>> with capture_figures() as figures:
+    ...     record("revenue", 12.5)
+    >>> figures
+    {'revenue': 12.5}
+    """
+    sink: dict[str, Any] = {}
+    _CAPTURES.append(sink)
+    try:
+        yield sink
+    finally:
+        _CAPTURES.remove(sink)
 
 
 def collect_figures(nb: Any) -> dict[str, Any]:
@@ -308,7 +311,31 @@ def _days_period(start: pd.Timestamp, end: pd.Timestamp) -> Period:
     return Period(start, end, f"{start:%Y-%m-%d}_{end:%Y-%m-%d}", "days")
 
 
-def _parse_date(value: Any, what: str) -> pd.Timestamp:
+def parse_date(value: Any, what: str) -> pd.Timestamp:
+    """Parse a date parameter into a midnight :class:`pandas.Timestamp`.
+
+    Parameters
+    ----------
+    value : str or date
+        The value given.
+    what : str
+        The parameter's name, for the message.
+
+    Returns
+    -------
+    pandas.Timestamp
+        The day, at midnight.
+
+    Raises
+    ------
+    ParameterError
+        If ``value`` is not a date.
+
+    Examples
+    --------
+    >>> parse_date("2026-06-30", "as_of")
+    Timestamp('2026-06-30 00:00:00')
+    """
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
@@ -363,7 +390,7 @@ def resolve_period(
     if (start not in ("", None)) or (end not in ("", None)):
         if start in ("", None) or end in ("", None):
             raise ParameterError("give both start and end (YYYY-MM-DD), or neither")
-        s, e = _parse_date(start, "start"), _parse_date(end, "end")
+        s, e = parse_date(start, "start"), parse_date(end, "end")
         if e < s:
             raise ParameterError(f"end {e:%Y-%m-%d} is before start {s:%Y-%m-%d}; swap them")
         return _days_period(s, e)
@@ -374,7 +401,7 @@ def resolve_period(
                 f"period {text!r} is relative: give as_of (YYYY-MM-DD), e.g. the data's "
                 "last order date"
             )
-        ref = _parse_date(as_of, "as_of")
+        ref = parse_date(as_of, "as_of")
         kind = text.split("-", 1)[1]
         current = _calendar_period(ref, kind)
         return (
@@ -457,10 +484,24 @@ def parse_scope(scope: str) -> tuple[str, str]:
     )
 
 
-def output_stem(period: Period | None, scope: str = "", lang: str = "en") -> str:
-    """Return the stable file stem ``<period>[_<scope>][_<lang>]`` of a report.
+def output_stem(
+    period: Period | str | None, scope: str = "", lang: str = "en", owner: str = ""
+) -> str:
+    """Return the stable file stem ``<period>[_<scope>][_<owner>][_<lang>]`` of a report.
 
-    The scope part is left out for the whole data and the language part for English.
+    The scope part is left out for the whole data, the owner part for a report of all
+    owners (the manager's) and the language part for English.
+
+    Parameters
+    ----------
+    period : Period or str or None
+        The period, or a day (``YYYY-MM-DD``) for a daily report.
+    scope : str
+        See :func:`parse_scope`.
+    lang : str
+        Language of the report.
+    owner : str
+        Salesperson of a personal report; empty for everyone.
 
     Examples
     --------
@@ -468,11 +509,18 @@ def output_stem(period: Period | None, scope: str = "", lang: str = "en") -> str
     '2025-03_department-sales-east_zh'
     >>> output_stem(resolve_period("2024-Q3"))
     '2024-Q3'
+    >>> output_stem("2026-06-30", owner="张伟")
+    '2026-06-30_张伟'
     """
-    parts = [period.label if period is not None else "report"]
+    if isinstance(period, Period):
+        parts = [period.label]
+    else:
+        parts = [slugify(period) if period else "report"]
     col, value = parse_scope(scope)
     if col:
         parts.append(slugify(f"{col}-{value}"))
+    if str(owner or "").strip():
+        parts.append(slugify(owner))
     if lang and lang != config.DEFAULT_LANG:
         parts.append(slugify(lang))
     return "_".join(parts)
@@ -577,7 +625,35 @@ def _check_known(name: str, value: Any) -> None:
     elif name == "tier_method" and value not in ("cumulative", "count"):
         raise ParameterError(f"parameter tier_method = {value!r}; use 'cumulative' or 'count'")
     elif name in ("start", "end", "as_of") and value not in ("", None):
-        _parse_date(value, name)
+        parse_date(value, name)
+    elif name == "thresholds":
+        from workbench.sections import alert_config
+
+        try:
+            alert_config(value)
+        except (ValueError, TypeError) as exc:
+            raise ParameterError(f"parameter thresholds: {exc}") from None
+
+
+def _nest(given: Mapping[str, Any], declared: Mapping[str, Any]) -> dict[str, Any]:
+    """Fold ``KEY.SUB`` parameters into the dict parameter ``KEY`` (``-p thresholds.x 3``)."""
+    dotted = {n: v for n, v in given.items() if "." in str(n) and n not in declared}
+    out: dict[str, Any] = {n: v for n, v in given.items() if n not in dotted}
+    for name, value in dotted.items():
+        key, _, sub = str(name).partition(".")
+        if key not in declared:
+            out[name] = value  # reported as unknown
+            continue
+        if not isinstance(declared[key], dict) or not sub:
+            raise ParameterError(
+                f"parameter {name}: only a dict parameter takes KEY.SUB names, and "
+                f"{key} = {declared[key]!r} is not one"
+            )
+        base = _coerce(key, out.get(key, {}), declared[key])
+        if not isinstance(base, dict):
+            raise ParameterError(f"parameter {key} = {base!r} is not a dict")
+        out[key] = {**base, sub: value}
+    return out
 
 
 def check_parameters(given: Mapping[str, Any], declared: Mapping[str, Any]) -> dict[str, Any]:
@@ -589,7 +665,9 @@ def check_parameters(given: Mapping[str, Any], declared: Mapping[str, Any]) -> d
     Parameters
     ----------
     given : mapping
-        Parameters from the command line (text) or from code (any type).
+        Parameters from the command line (text) or from code (any type). A name
+        ``KEY.SUB`` sets one entry of the dict parameter ``KEY``
+        (``thresholds.greeting_days``).
     declared : mapping
         ``{name: default}`` from :func:`notebook_parameters`.
 
@@ -603,13 +681,16 @@ def check_parameters(given: Mapping[str, Any], declared: Mapping[str, Any]) -> d
     ParameterError
         If a name is not declared or a value does not fit (type of the default; the
         known parameters ``lang``, ``granularity``, ``scope``, ``period``, ``start``,
-        ``end`` and ``as_of`` are checked further).
+        ``end``, ``as_of`` and ``thresholds`` are checked further).
 
     Examples
     --------
     >>> check_parameters({"top": "5"}, {"top": 10, "lang": "en"})
     {'top': 5}
+    >>> check_parameters({"thresholds.greeting_days": "3"}, {"thresholds": {}})
+    {'thresholds': {'greeting_days': '3'}}
     """
+    given = _nest(given, declared)
     unknown = sorted(set(given) - set(declared))
     if unknown:
         raise ParameterError(
@@ -832,7 +913,16 @@ class RenderResult:
         return self.meta.get("figures", {})
 
 
-def _resolve_source(value: str) -> str:
+def resolve_source(value: str) -> str:
+    """Return a data source as an absolute path (a database URL is returned as it is).
+
+    A relative path is looked for in the working directory, then in the project root.
+
+    Raises
+    ------
+    ParameterError
+        If the path exists in neither.
+    """
     if "://" in value:
         return value
     path = Path(value).expanduser()
@@ -919,7 +1009,7 @@ def render(
     params = check_parameters(dict(parameters or {}), declared)
     merged = {**declared, **params}
     if "source" in declared:
-        params["source"] = merged["source"] = _resolve_source(str(merged["source"]))
+        params["source"] = merged["source"] = resolve_source(str(merged["source"]))
     if "as_of" in declared and merged.get("as_of") in ("", None) and "source" in merged:
         params["as_of"] = merged["as_of"] = _data_as_of(merged["source"])
     period = None
@@ -930,9 +1020,14 @@ def render(
             merged.get("end", ""),
             as_of=merged.get("as_of"),
         )
+    elif merged.get("as_of") not in ("", None):
+        # a daily report (the worklist) is named by its day
+        day = f"{parse_date(merged['as_of'], 'as_of'):%Y-%m-%d}"
+        period = Period(pd.Timestamp(day), pd.Timestamp(day), day, "days")
     lang = str(merged.get("lang", config.DEFAULT_LANG))
     scope = str(merged.get("scope", ""))
-    stem = output_stem(period, scope, lang)
+    owner = str(merged.get("owner", "") or "").strip()
+    stem = output_stem(period, scope, lang, owner)
 
     root = Path(out_dir or config.REPORTS_DIR).resolve()
     target = (root / name).resolve()
@@ -953,6 +1048,7 @@ def render(
         "start": f"{period.start:%Y-%m-%d}" if period else None,
         "end": f"{period.end:%Y-%m-%d}" if period else None,
         "scope": scope or "company",
+        "owner": owner,
         "lang": lang,
         "parameters": _jsonable(merged),
         "started_at": started.isoformat(timespec="seconds"),
@@ -989,8 +1085,8 @@ def render(
                 f"report {name} ({stem}) failed: {message}; {where}; {note}", kept
             ) from exc
         figures = collect_figures(nb)
-        report_title = figures.get("title") or _title_for(name, lang)
-        page = to_html(nb, title=str(report_title), lang=lang)
+        page_title = figures.get("title") or report_title(name, lang)
+        page = to_html(nb, title=str(page_title), lang=lang)
         (tmp / f"{stem}.html").write_text(page, encoding="utf-8")
         meta.update(
             status="ok",
@@ -1012,6 +1108,121 @@ def render(
     return RenderResult(final[".html"], final[".ipynb"], final[".json"], meta)
 
 
+EACH_PARAMETERS = ("owner",)
+"""Parameters :func:`render_each` can render a report for every value of.
+
+``owner``: every salesperson with something on the worklist of the day
+(:func:`workbench.sections.worklist_owners`).
+"""
+
+
+def render_each(
+    name: str,
+    each: str,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    values: list[str] | None = None,
+    summary: bool = True,
+    out_dir: Path | str | None = None,
+    notebooks_dir: Path | str | None = None,
+    progress: bool = False,
+    retries: int = 1,
+    timeout: float | None = None,
+    on_start: Any = None,
+) -> list[RenderResult]:
+    """Render report ``NAME`` once for every value of the parameter ``each``.
+
+    The daily worklist is rendered as one report per salesperson
+    (``reports/worklist/<date>_<owner>.html``) and, with ``summary``, the manager's
+    summary (the parameter left empty: ``reports/worklist/<date>.html``). Every render
+    is atomic on its own (see :func:`render`); a failure does not stop the others.
+
+    Parameters
+    ----------
+    name : str
+        Report name.
+    each : str
+        The parameter to vary, one of :data:`EACH_PARAMETERS` (or any declared
+        parameter when ``values`` is given).
+    parameters : mapping, optional
+        The other parameters (as for :func:`render`), checked before anything runs.
+    values : list of str, optional
+        The values; by default computed from the data (:data:`EACH_PARAMETERS`).
+    summary : bool
+        Also render the report with ``each`` left empty, first.
+    out_dir, notebooks_dir, progress, retries, timeout
+        As for :func:`render`.
+    on_start : callable, optional
+        Called with each value before it renders (progress display).
+
+    Returns
+    -------
+    list of RenderResult
+        One per value rendered, the summary first.
+
+    Raises
+    ------
+    ParameterError
+        Before any run, if ``each`` is not a parameter of the report, is also given a
+        value, or a parameter is invalid.
+    ReportRunError
+        After every value was tried, if any failed; ``results`` holds the good ones.
+    """
+    nb_path = notebook_path(name, Path(notebooks_dir) if notebooks_dir else None)
+    declared = notebook_parameters(nb_path)
+    given = dict(parameters or {})
+    if each not in declared:
+        raise ParameterError(
+            f"report {name} has no parameter {each!r} to render for each value of; it "
+            f"takes: {', '.join(sorted(declared))}"
+        )
+    if str(given.get(each, "") or ""):
+        raise ParameterError(f"give either --each {each} or a value of {each}, not both")
+    given.pop(each, None)
+    params = check_parameters(given, declared)
+    merged = {**declared, **params}
+    if "source" in declared:
+        params["source"] = merged["source"] = resolve_source(str(merged["source"]))
+    if "as_of" in declared and merged.get("as_of") in ("", None) and "source" in merged:
+        params["as_of"] = merged["as_of"] = _data_as_of(merged["source"])
+    if values is None:
+        if each not in EACH_PARAMETERS:
+            raise ParameterError(
+                f"the values of {each!r} are not known; give them, or use one of "
+                f"{', '.join(EACH_PARAMETERS)}"
+            )
+        from workbench.sections import each_values
+
+        values = each_values(each, merged)
+    todo = ([""] if summary else []) + [str(v) for v in values]
+    results: list[RenderResult] = []
+    failures: list[str] = []
+    for value in todo:
+        if on_start is not None:
+            on_start(value)
+        try:
+            results.append(
+                render(
+                    name,
+                    {**params, each: value},
+                    out_dir=out_dir,
+                    notebooks_dir=notebooks_dir,
+                    progress=progress,
+                    retries=retries,
+                    timeout=timeout,
+                )
+            )
+        except ReportRunError as exc:
+            failures.append(str(exc))
+    if failures:
+        err = ReportRunError(
+            f"{len(failures)} of {len(todo)} renders of {name} failed: " + " | ".join(failures)
+        )
+        err.results = results  # type: ignore[attr-defined]
+        raise err
+    return results
+
+
 def _error_summary(exc: BaseException) -> str:
     from papermill.exceptions import PapermillExecutionError
 
@@ -1020,7 +1231,14 @@ def _error_summary(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _title_for(name: str, lang: str) -> str:
+def report_title(name: str, lang: str) -> str:
+    """Return the title of report ``name`` (label ``report.title.<name>``, else the name).
+
+    Examples
+    --------
+    >>> report_title("management", "zh")
+    '经营管理报告'
+    """
     try:
         return label(f"report.title.{name}", lang)
     except KeyError:
@@ -1061,7 +1279,14 @@ def read_runs(out_dir: Path | str | None = None) -> list[dict[str, Any]]:
             found[key] = meta
     rows = list(found.values())
     rows.sort(key=lambda m: str(m.get("period") or ""), reverse=True)
-    rows.sort(key=lambda m: (m["report"], str(m.get("scope")), str(m.get("lang"))))
+    rows.sort(
+        key=lambda m: (
+            m["report"],
+            str(m.get("scope")),
+            str(m.get("owner") or ""),
+            str(m.get("lang")),
+        )
+    )
     return rows
 
 
@@ -1072,6 +1297,8 @@ INDEX_FIGURES = (
     "new_customers",
     "lost_customers",
     "clv_total",
+    "worklist_customers",
+    "receivables_overdue",
     "rows_quarantined",
 )
 """Headline figures the index shows, when a report records them."""
@@ -1080,6 +1307,8 @@ _META_FIGURES = {"title", "period", "start", "end", "as_of"}
 
 
 def _figure_text(key: str, value: Any) -> str:
+    from workbench.sections import format_number, format_percent
+
     if isinstance(value, bool) or value is None:
         return str(value)
     if isinstance(value, int):
@@ -1125,7 +1354,7 @@ def build_index(out_dir: Path | str | None = None, lang: str = "en") -> str:
     body = []
     for meta in rows:
         good = meta if meta["status"] == "ok" else meta.get("previous")
-        name = html.escape(_title_for(meta["report"], lang))
+        name = html.escape(report_title(meta["report"], lang))
         if good:
             href = html.escape(f"{good['_dir'].split('/failed')[0]}/{good['html']}", quote=True)
             name = f'<a href="{href}">{name}</a>'
@@ -1144,7 +1373,7 @@ def build_index(out_dir: Path | str | None = None, lang: str = "en") -> str:
         body.append(
             "<tr>"
             f"<td>{name}</td><td{nowrap}>{html.escape(str(meta.get('period') or ''))}</td>"
-            f"<td>{html.escape(str(meta.get('scope') or ''))}</td>"
+            f"<td>{html.escape(_scope_text(meta))}</td>"
             f"<td>{html.escape(str(meta.get('lang') or ''))}</td>"
             f"<td{nowrap}>{html.escape(rendered)}</td>"
             f"<td>{status}</td><td>{figs}</td></tr>"
@@ -1159,6 +1388,11 @@ def build_index(out_dir: Path | str | None = None, lang: str = "en") -> str:
         f'<table class="wb-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}'
         "</tbody></table></main></body></html>\n"
     )
+
+
+def _scope_text(meta: Mapping[str, Any]) -> str:
+    scope, owner = str(meta.get("scope") or ""), str(meta.get("owner") or "")
+    return f"{scope} · {owner}" if owner else scope
 
 
 def _figure_label(key: str, lang: str) -> str:
@@ -1179,1166 +1413,35 @@ def write_index(out_dir: Path | str | None = None, lang: str = "en") -> Path:
     return path
 
 
-# --------------------------------------------------------------------------- sections
+# --------------------------------------------------------------------------- moved
 
-
-class Html:
-    """A fragment of HTML that Jupyter displays as such (built escaped by this module).
-
-    Parameters
-    ----------
-    markup : str
-        The HTML.
-    """
-
-    def __init__(self, markup: str) -> None:
-        self.markup = markup
-
-    def _repr_html_(self) -> str:
-        return self.markup
-
-    def __str__(self) -> str:
-        return self.markup
-
-    def __add__(self, other: Html) -> Html:
-        return Html(self.markup + str(other))
-
-
-def load_data(source: str, as_of: Any = None) -> Any:
-    """Load a report's data with validation in quarantine mode.
-
-    Parameters
-    ----------
-    source : str
-        A folder, DuckDB file or database URL (see :func:`workbench.load.load`).
-    as_of : date, optional
-        The report date; orders after it are dropped *after* loading (so that an
-        earlier report of the same data does not count them as invalid).
-
-    Returns
-    -------
-    workbench.Dataset
-        The dataset, rows rejected by validation kept in ``quarantine``.
-    """
-    from workbench.load import load
-
-    ds = load(source, policy="quarantine")
-    if as_of not in (None, ""):
-        cutoff = _parse_date(as_of, "as_of") + pd.Timedelta(days=1)
-        orders = ds.orders
-        ds.tables["orders"] = orders.loc[orders["order_date"] < cutoff].reset_index(drop=True)
-        ds.as_of = cutoff - pd.Timedelta(days=1)
-    return ds
-
-
-def scoped(ds: Any, scope: str) -> Any:
-    """Return a copy of the dataset restricted to one company or department.
-
-    The orders table is filtered on the column the scope names (see
-    :func:`parse_scope`); other tables are kept as they are.
-
-    Raises
-    ------
-    ParameterError
-        If the orders lack the column or no order has the value.
-    """
-    from workbench.dataset import Dataset
-
-    col, value = parse_scope(scope)
-    if not col:
-        return ds
-    orders = ds.orders
-    if col not in orders.columns:
-        raise ParameterError(
-            f"scope {scope!r} needs the column {col!r} in the orders table, which "
-            f"{ds.source or 'the source'} lacks; use scope 'company'"
-        )
-    keep = orders[col].astype("string") == value
-    if not keep.any():
-        known = ", ".join(sorted(orders[col].dropna().astype(str).unique())[:20])
-        raise ParameterError(f"no order has {col} {value!r}; known values: {known}")
-    tables = dict(ds.tables)
-    tables["orders"] = orders.loc[keep].reset_index(drop=True)
-    return Dataset(tables, ds.source, ds.quarantine, ds.problems, ds.as_of)
-
-
-def format_number(value: float, digits: int = 0) -> str:
-    """Format a number with thousands separators.
-
-    Examples
-    --------
-    >>> format_number(1234567.891)
-    '1,234,568'
-    >>> format_number(None)
-    '–'
-    """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:,.{digits}f}"
-
-
-def format_money(value: float, currency: str = "", digits: int = 0) -> str:
-    """Format an amount with its currency label.
-
-    Examples
-    --------
-    >>> format_money(1234.6, "¥")
-    '¥1,235'
-    >>> format_money(1234.6, "CNY")
-    'CNY 1,235'
-    >>> format_money(-80, "¥")
-    '-¥80'
-    """
-    text = format_number(value, digits)
-    if not currency or text == "–":
-        return text
-    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
-    return f"{sign}{currency}{text}" if len(currency) == 1 else f"{sign}{currency} {text}"
-
-
-def format_percent(value: float, digits: int = 1, signed: bool = False) -> str:
-    """Format a ratio as a percentage.
-
-    Examples
-    --------
-    >>> format_percent(0.1234)
-    '12.3%'
-    >>> format_percent(-0.05, signed=True)
-    '-5.0%'
-    """
-    if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
-        return "–"
-    return f"{value * 100:{'+' if signed else ''}.{digits}f}%"
-
-
-def title(name: str, period: Period, scope: str, lang: str) -> Html:
-    """Return the report's title block: title, period, scope and data source.
-
-    The title is recorded as figure ``title`` so that the HTML page and the index use it.
-    """
-    text = _title_for(name, lang)
-    record("title", text)
-    col, value = parse_scope(scope)
-    if col:
-        kind = "company_name" if col == "company" else col
-        scope_text = f"{label(f'report.scope.{kind}', lang)}: {value}"
-    else:
-        scope_text = label("report.scope.company", lang)
-    sub = label(
-        "report.subtitle",
-        lang,
-        start=f"{period.start:%Y-%m-%d}",
-        end=f"{period.end:%Y-%m-%d}",
-        scope=scope_text,
-    )
-    return Html(f'<h1>{html.escape(text)}</h1><p class="wb-subtitle">{html.escape(sub)}</p>')
-
-
-def heading(section: str, lang: str) -> Html:
-    """Return a section heading ``<h2 id="section">`` with the label ``report.section.<id>``.
-
-    Examples
-    --------
-    >>> str(heading("overview", "en"))
-    '<h2 id="overview">Dataset overview</h2>'
-    """
-    return Html(
-        f'<h2 id="{slugify(section)}">{html.escape(label(f"report.section.{section}", lang))}</h2>'
-    )
-
-
-def text(key: str, lang: str, css: str = "", **values: Any) -> Html:
-    """Return the label ``report.<key>`` as an escaped paragraph, formatted with ``values``.
-
-    Examples
-    --------
-    >>> str(text("note.all_numbers", "en"))
-    '<p>Every figure in this report is computed by the workbench package from the data source.</p>'
-    """
-    body = html.escape(label(f"report.{key}", lang, **values))
-    cls = f' class="{html.escape(css, quote=True)}"' if css else ""
-    return Html(f"<p{cls}>{body}</p>")
-
-
-def table(df: pd.DataFrame, formats: Mapping[str, Any] | None = None) -> Html:
-    """Return a DataFrame as an escaped HTML table (numbers right-aligned).
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        The rows to show; column names are shown as they are.
-    formats : mapping, optional
-        ``{column: callable}`` turning a value into text; numbers default to
-        :func:`format_number`.
-
-    Returns
-    -------
-    Html
-        ``<table class="wb-table">``; every cell is HTML-escaped.
-
-    Examples
-    --------
-    >>> str(table(pd.DataFrame({"name": ["<b>x</b>"], "n": [1200]})))[:60]
-    '<table class="wb-table"><thead><tr><th>name</th><th class="w'
-    """
-    formats = dict(formats or {})
-    numeric = {
-        c
-        for c in df.columns
-        if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+_MOVED_TO_SECTIONS = frozenset(
+    {
+        "Html",
+        "heading",
+        "text",
+        "table",
+        "title",
+        "format_number",
+        "format_money",
+        "format_percent",
+        "context",
+        "ReportContext",
     }
-    num_cls = ' class="wb-num"'
-    head = "".join(
-        f"<th{num_cls if c in numeric else ''}>{html.escape(str(c))}</th>" for c in df.columns
-    )
-    rows = []
-    for rec in df.itertuples(index=False, name=None):
-        cells = []
-        for col, value in zip(df.columns, rec, strict=True):
-            fmt = formats.get(col)
-            if fmt is not None:
-                shown = fmt(value)
-            elif col in numeric:
-                shown = format_number(
-                    value, 0 if float(value if pd.notna(value) else 0).is_integer() else 2
-                )
-            else:
-                shown = (
-                    ""
-                    if value is None or (not isinstance(value, str) and pd.isna(value))
-                    else value
-                )
-            cls = num_cls if col in numeric else ""
-            cells.append(f"<td{cls}>{html.escape(str(shown))}</td>")
-        rows.append(f"<tr>{''.join(cells)}</tr>")
-    return Html(
-        f'<table class="wb-table"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
-def overview(ctx: ReportContext) -> Html:
-    """Return the dataset overview: date range, rows per table, quarantined rows.
-
-    Records ``orders_rows``, ``first_order``, ``last_order`` and ``rows_quarantined``.
-
-    Parameters
-    ----------
-    ctx : ReportContext
-        The report context (:func:`context`).
-
-    Returns
-    -------
-    Html
-        A heading, a paragraph and a table with one row per table present.
-    """
-    ds, lang = ctx.ds, ctx.lang
-    orders = ds.orders
-    first, last = orders["order_date"].min(), orders["order_date"].max()
-    record("orders_rows", len(orders))
-    record("first_order", first)
-    record("last_order", last)
-    record("rows_quarantined", ds.n_quarantined)
-    lead = text(
-        "overview.lead",
-        lang,
-        orders=format_number(len(orders)),
-        first=f"{first:%Y-%m-%d}" if pd.notna(first) else "–",
-        last=f"{last:%Y-%m-%d}" if pd.notna(last) else "–",
-        quarantined=format_number(ds.n_quarantined),
-    )
-    counts = ds.counts()
-    shown = pd.DataFrame(
-        {
-            label("word.table", lang): [_table_label(t, lang) for t in counts["table"]],
-            label("word.rows", lang): counts["rows"].astype(int),
-            label("word.quarantined", lang): counts["quarantined"].astype(int),
-        }
-    )
-    return heading("overview", lang) + lead + table(shown)
-
-
-def _table_label(name: str, lang: str) -> str:
-    try:
-        return label(f"table.{name}", lang)
-    except KeyError:
-        return name
-
-
-def revenue_by_period(
-    orders: pd.DataFrame,
-    period: Period,
-    *,
-    granularity: str = "month",
-    history: int = 24,
-    date_col: str = "order_date",
-    amount_col: str = "amount",
-) -> pd.DataFrame:
-    """Revenue per time bucket, from ``history`` buckets before the period to its end.
-
-    Pure: frame in, frame out.
-
-    Parameters
-    ----------
-    orders : pandas.DataFrame
-        Order lines with ``date_col`` (datetime) and ``amount_col``.
-    period : Period
-        The report period; buckets end with the one holding ``period.end``.
-    granularity : str
-        One of :data:`GRANULARITIES`.
-    history : int
-        Number of buckets before the period's first to include.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``bucket`` (first day), ``revenue``, ``in_period`` (bool); every bucket
-        present, empty ones with revenue 0.
-
-    Examples
-    --------
-    >>> o = pd.DataFrame({"order_date": pd.to_datetime(["2025-01-05", "2025-03-02"]),
-    ...                   "amount": [10.0, 5.0]})
-    >>> revenue_by_period(o, resolve_period("2025-03"), history=2)["revenue"].tolist()
-    [10.0, 0.0, 5.0]
-    """
-    if granularity not in GRANULARITIES:
-        raise ParameterError(f"granularity {granularity!r}; use one of {', '.join(GRANULARITIES)}")
-    freq = GRANULARITIES[granularity]
-    first = pd.Period(period.start, freq)
-    periods = pd.period_range(first - history, pd.Period(period.end, freq), freq=freq)
-    dates = orders[date_col]
-    inside = (dates >= periods[0].start_time) & (dates < period.end + pd.Timedelta(days=1))
-    sums = orders.loc[inside, amount_col].groupby(dates[inside].dt.to_period(freq)).sum()
-    return pd.DataFrame(
-        {
-            "bucket": periods.start_time,
-            "revenue": [float(sums.get(p, 0.0)) for p in periods],
-            "in_period": periods >= first,
-        }
-    )
-
-
-def revenue_figure(
-    orders: pd.DataFrame,
-    period: Period,
-    lang: str = "en",
-    *,
-    granularity: str = "month",
-    currency: str = "",
-    history: int = 24,
-) -> Any:
-    """Return a bar chart of revenue per bucket, the report period highlighted.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-        One bar trace; the period's bars in the accent colour.
-    """
-    import plotly.graph_objects as go
-
-    data = revenue_by_period(orders, period, granularity=granularity, history=history)
-    colors = ["#1f5fa8" if p else "#a9bdd6" for p in data["in_period"]]
-    revenue = label("word.revenue", lang)
-    fig = go.Figure(
-        go.Bar(
-            x=data["bucket"],
-            y=data["revenue"],
-            marker_color=colors,
-            name=revenue,
-            hovertemplate="%{x|%Y-%m-%d}: %{y:,.0f}<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        title=label(
-            "report.chart.revenue",
-            lang,
-            granularity=label(f"report.granularity.{granularity}", lang),
-        ),
-        yaxis_title=f"{revenue} ({currency})" if currency else revenue,
-        xaxis_title=None,
-        xaxis_tickformat={"day": "%Y-%m-%d", "week": "%Y-%m-%d", "month": "%Y-%m"}.get(
-            granularity, "%Y"
-        ),
-        template="plotly_white",
-        height=380,
-        margin={"l": 60, "r": 20, "t": 60, "b": 40},
-    )
-    return fig
-
-
-# --------------------------------------------------------------------------- context
-
-
-@dataclass
-class ReportContext:
-    """Everything a report's sections share: the data, the period and the options.
-
-    Build it with :func:`context`. ``ds`` holds the orders of the scope up to ``as_of``.
-
-    Attributes
-    ----------
-    ds : workbench.Dataset
-        The scoped data.
-    period : Period
-        The report period.
-    as_of : pandas.Timestamp
-        The data date.
-    lang, currency, granularity, tier_method, scope, source : str
-        The report's parameters.
-    """
-
-    ds: Any
-    period: Period
-    as_of: pd.Timestamp
-    lang: str = "en"
-    currency: str = ""
-    granularity: str = "month"
-    tier_method: str = "cumulative"
-    scope: str = "company"
-    source: str = ""
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
-
-    def cached(self, key: str, make: Any) -> Any:
-        """Return ``make()``, computed once per context."""
-        if key not in self._cache:
-            self._cache[key] = make()
-        return self._cache[key]
-
-
-def context(
-    source: str,
-    *,
-    period: str = "last-month",
-    start: str = "",
-    end: str = "",
-    as_of: str = "",
-    scope: str = "company",
-    lang: str = "en",
-    currency: str = "",
-    granularity: str = "month",
-    tier_method: str = "cumulative",
-) -> ReportContext:
-    """Load the data and resolve the parameters of a report notebook.
-
-    Parameters
-    ----------
-    source : str
-        Data source (see :func:`load_data`); a relative folder is looked for in the
-        working directory, then in the project root.
-    period, start, end : str
-        The period (see :func:`resolve_period`).
-    as_of : str
-        Data date; empty for the data's last order date.
-    scope : str
-        ``company``, ``company:NAME`` or ``department:NAME`` (see :func:`parse_scope`).
-    lang : {"en", "zh"}
-        Language of every text.
-    currency : str
-        Currency label shown with amounts (``¥``, ``CNY``...).
-    granularity : str
-        Time buckets of the charts, one of :data:`GRANULARITIES`.
-    tier_method : {"cumulative", "count"}
-        ABC method of :func:`workbench.tiers.abc_classes`.
-
-    Returns
-    -------
-    ReportContext
-        The context the section builders take.
-
-    Raises
-    ------
-    ParameterError
-        If a parameter is invalid.
-    """
-    check_lang(lang)
-    if granularity not in GRANULARITIES:
-        raise ParameterError(f"granularity {granularity!r}; use one of {', '.join(GRANULARITIES)}")
-    if tier_method not in ("cumulative", "count"):
-        raise ParameterError(f"tier_method {tier_method!r}; use 'cumulative' or 'count'")
-    source = _resolve_source(str(source))
-    ds = load_data(source, as_of or None)
-    if not as_of:
-        last = ds.orders["order_date"].max()
-        as_of = f"{pd.Timestamp(last):%Y-%m-%d}"
-        ds.as_of = pd.Timestamp(as_of)
-    per = resolve_period(period, start, end, as_of=as_of)
-    return ReportContext(
-        ds=scoped(ds, scope),
-        period=per,
-        as_of=pd.Timestamp(as_of),
-        lang=lang,
-        currency=currency,
-        granularity=granularity,
-        tier_method=tier_method,
-        scope=scope,
-        source=str(source),
-    )
-
-
-def _summary_at(ctx: ReportContext, day: pd.Timestamp) -> pd.DataFrame:
-    from workbench.metrics import customer_summary
-
-    def make() -> pd.DataFrame:
-        orders = ctx.ds.orders
-        cost = "cost" if "cost" in orders.columns else None
-        return customer_summary(orders.loc[orders["order_date"] <= day], as_of=day, cost_col=cost)
-
-    return ctx.cached(f"summary:{day:%Y-%m-%d}", make)
-
-
-def _tiers_at(ctx: ReportContext, day: pd.Timestamp) -> pd.DataFrame:
-    from workbench.tiers import lifecycle_tiers
-
-    return ctx.cached(
-        f"tiers:{day:%Y-%m-%d}",
-        lambda: lifecycle_tiers(_summary_at(ctx, day), ctx.ds.get("customers")),
-    )
-
-
-def _kpis(ctx: ReportContext, period: Period) -> dict[str, Any]:
-    from workbench.kpis import period_kpis
-
-    def make() -> dict[str, Any]:
-        got = period_kpis(
-            ctx.ds.orders, ctx.ds.get("customers"), start=period.start, end=period.end
-        )
-        return {c: (None if pd.isna(got[c].iloc[0]) else got[c].iloc[0]) for c in got.columns}
-
-    return ctx.cached(f"kpis:{period.label}", make)
-
-
-def _value_col(ctx: ReportContext) -> str:
-    return "profit" if "cost" in ctx.ds.orders.columns else "revenue"
-
-
-def _change(current: Any, previous: Any) -> float | None:
-    if current is None or previous in (None, 0):
-        return None
-    return float(current) / float(previous) - 1.0
-
-
-# --------------------------------------------------------------------------- sections
-
-
-def title_block(ctx: ReportContext, name: str = "management") -> Html:
-    """Return the title, the period and scope line, and the source note.
-
-    Records ``title``, ``period``, ``start``, ``end`` and ``as_of``.
-    """
-    record("period", ctx.period.label)
-    record("start", ctx.period.start)
-    record("end", ctx.period.end)
-    record("as_of", ctx.as_of)
-    source = Path(ctx.source).name if "://" not in ctx.source else ctx.source.split("://")[0]
-    return title(name, ctx.period, ctx.scope, ctx.lang) + text(
-        "note.source", ctx.lang, "wb-note", source=source, as_of=f"{ctx.as_of:%Y-%m-%d}"
-    )
-
-
-_KPI_CARDS = (
-    ("revenue", "money"),
-    ("profit", "money"),
-    ("buyers", "count"),
-    ("new_customers", "count"),
-    ("lost_customers", "count"),
-    ("upgraded_customers", "count"),
-    ("avg_profit", "money"),
 )
-_LOWER_IS_BETTER = {"lost_customers"}
 
 
-def kpi_table(ctx: ReportContext) -> pd.DataFrame:
-    """Return the headline KPIs of the period, the previous period and a year before.
+def __getattr__(name: str) -> Any:
+    """Forward the section builders that moved to :mod:`workbench.sections` (deprecated)."""
+    if name in _MOVED_TO_SECTIONS:
+        import warnings
 
-    Returns
-    -------
-    pandas.DataFrame
-        One row per KPI of :func:`workbench.kpis.period_kpis` shown in the report
-        (``kpi``, ``current``, ``previous``, ``last_year``, ``change_previous``,
-        ``change_last_year``); changes are ratios (0.05 = +5 %).
-    """
-    cur, prev = _kpis(ctx, ctx.period), _kpis(ctx, ctx.period.previous())
-    last = _kpis(ctx, ctx.period.last_year())
-    rows = []
-    for key, _ in _KPI_CARDS:
-        rows.append(
-            {
-                "kpi": key,
-                "current": cur.get(key),
-                "previous": prev.get(key),
-                "last_year": last.get(key),
-                "change_previous": _change(cur.get(key), prev.get(key)),
-                "change_last_year": _change(cur.get(key), last.get(key)),
-            }
+        from workbench import sections
+
+        warnings.warn(
+            f"workbench.report.{name} moved to workbench.sections.{name}; import it from there",
+            DeprecationWarning,
+            stacklevel=2,
         )
-    return pd.DataFrame(rows)
-
-
-def kpis(ctx: ReportContext) -> Html:
-    """Return the headline KPI section: one card per KPI with its changes.
-
-    Records each KPI of the period (``revenue``, ``profit``, ``buyers``,
-    ``new_customers``, ``lost_customers``, ``upgraded_customers``, ``avg_profit``) and
-    ``revenue_previous``, ``revenue_last_year``.
-    """
-    lang = ctx.lang
-    table_ = kpi_table(ctx)
-    cards = []
-    for row, (key, kind) in zip(table_.itertuples(index=False), _KPI_CARDS, strict=True):
-        record(key, row.current)
-        shown = (
-            format_money(row.current, ctx.currency)
-            if kind == "money"
-            else format_number(row.current)
-        )
-        deltas = []
-        sign = -1 if key in _LOWER_IS_BETTER else 1
-        for change, which in (
-            (row.change_previous, "previous"),
-            (row.change_last_year, "last_year"),
-        ):
-            good = None if change is None or change == 0 else sign * change > 0
-            cls = "" if good is None else ("wb-up" if good else "wb-down")
-            vs = html.escape(label(f"report.kpi.vs_{which}", lang))
-            pct = html.escape(format_percent(change, signed=True))
-            deltas.append(f'<div class="wb-card-delta">{vs} <span class="{cls}">{pct}</span></div>')
-        name = html.escape(label(f"report.kpi.{key}", lang))
-        cards.append(
-            f'<div class="wb-card"><div class="wb-card-label">{name}</div>'
-            f'<div class="wb-card-value">{html.escape(shown)}</div>{"".join(deltas)}</div>'
-        )
-    first = table_.set_index("kpi").loc["revenue"]
-    record("revenue_previous", first["previous"])
-    record("revenue_last_year", first["last_year"])
-    prev, last = ctx.period.previous(), ctx.period.last_year()
-    note = text(
-        "kpi.note",
-        lang,
-        "wb-note",
-        previous=_period_text(prev),
-        last_year=_period_text(last),
-    )
-    return heading("kpis", lang) + Html(f'<div class="wb-cards">{"".join(cards)}</div>') + note
-
-
-def _period_text(p: Period) -> str:
-    return p.label if p.kind != "days" else f"{p.start:%Y-%m-%d} – {p.end:%Y-%m-%d}"
-
-
-def revenue_chart(ctx: ReportContext, history: int = 24) -> Any:
-    """Return the revenue chart of the report (see :func:`revenue_figure`)."""
-    return revenue_figure(
-        ctx.ds.orders,
-        ctx.period,
-        ctx.lang,
-        granularity=ctx.granularity,
-        currency=ctx.currency,
-        history=history,
-    )
-
-
-def lifecycle(ctx: ReportContext) -> Html:
-    """Return the lifecycle section: customers per tier at the period end, with actions.
-
-    Records ``tier_<id>`` (customers per tier) and ``customers_with_purchase``.
-    """
-    from workbench.tiers import TIER_ORDER, tier_actions
-
-    lang = ctx.lang
-    tiers = _tiers_at(ctx, ctx.period.end)
-    counts = tiers["lifecycle_tier"].astype("string").value_counts()
-    actions = tier_actions(lang).set_index("lifecycle_tier")
-    total = int(counts.sum())
-    rows = []
-    for tier in TIER_ORDER:
-        n = int(counts.get(tier, 0))
-        record(f"tier_{tier}", n)
-        rows.append(
-            {
-                label("report.col.tier", lang): actions.loc[tier, "tier_label"],
-                label("word.customers", lang): n,
-                label("report.col.share", lang): format_percent(n / total if total else None),
-                label("report.col.actions", lang): actions.loc[tier, "actions"],
-            }
-        )
-    record(
-        "customers_with_purchase",
-        int(sum(counts.get(t, 0) for t in TIER_ORDER if t != "potential")),
-    )
-    return (
-        heading("structure", lang)
-        + Html(f"<h3>{html.escape(label('report.sub.lifecycle', lang))}</h3>")
-        + text("lifecycle.lead", lang, end=f"{ctx.period.end:%Y-%m-%d}")
-        + table(pd.DataFrame(rows))
-    )
-
-
-def lifecycle_chart(ctx: ReportContext) -> Any:
-    """Return the lifecycle funnel at the period end (:func:`workbench.plots.lifecycle_funnel`)."""
-    from workbench.plots import lifecycle_funnel
-
-    return lifecycle_funnel(_tiers_at(ctx, ctx.period.end), lang=ctx.lang)
-
-
-def _abc(ctx: ReportContext) -> pd.DataFrame:
-    from workbench.tiers import abc_classes
-
-    return ctx.cached(
-        "abc",
-        lambda: abc_classes(
-            _summary_at(ctx, ctx.period.end), value_col=_value_col(ctx), method=ctx.tier_method
-        ),
-    )
-
-
-def abc(ctx: ReportContext, top: int = 10) -> Html:
-    """Return the value section: ABC classes, the 80/20 share and the top customers.
-
-    Records ``top20_share`` (share of value from the top 20 % of customers),
-    ``abc_A_customers`` and ``abc_A_share``.
-    """
-    from workbench.tiers import pareto_summary
-
-    lang = ctx.lang
-    value_col = _value_col(ctx)
-    classes = _abc(ctx)
-    pareto = pareto_summary(_summary_at(ctx, ctx.period.end), value_col)
-    record("top20_share", pareto.top_share)
-    positive = classes[value_col].clip(lower=0)
-    total = float(positive.sum())
-    rows = []
-    for cls in ("A", "B", "C"):
-        mask = classes["abc_class"].astype("string") == cls
-        share = float(positive[mask].sum()) / total if total else None
-        if cls == "A":
-            record("abc_A_customers", int(mask.sum()))
-            record("abc_A_share", share)
-        rows.append(
-            {
-                label("report.col.class", lang): label(f"abc.{cls}", lang),
-                label("word.customers", lang): int(mask.sum()),
-                label("report.col.customer_share", lang): format_percent(mask.mean()),
-                label("report.col.value_share", lang): format_percent(share),
-            }
-        )
-    lead = text(
-        "abc.lead",
-        lang,
-        value=label(f"word.{value_col}", lang),
-        share=format_percent(pareto.top_share),
-        n=format_number(pareto.top_customers),
-        method=label(f"report.abc_method.{ctx.tier_method}", lang),
-    )
-    best = classes.sort_values([value_col, "customer_id"], ascending=[False, True]).head(top)
-    names = _customer_names(ctx)
-    top_rows = pd.DataFrame(
-        {
-            label("report.col.customer", lang): [names.get(c, c) for c in best["customer_id"]],
-            label("report.col.class", lang): [label(f"abc.{c}", lang) for c in best["abc_class"]],
-            label(f"word.{value_col}", lang): [
-                format_money(v, ctx.currency) for v in best[value_col]
-            ],
-        }
-    )
-    return (
-        Html(f"<h3>{html.escape(label('report.sub.abc', lang))}</h3>")
-        + lead
-        + table(pd.DataFrame(rows))
-        + Html(f"<h3>{html.escape(label('report.sub.top_customers', lang, n=top))}</h3>")
-        + table(top_rows)
-    )
-
-
-def _customer_names(ctx: ReportContext) -> dict[str, str]:
-    customers = ctx.ds.get("customers")
-    if customers is None or "name" not in customers.columns:
-        return {}
-    return dict(
-        zip(customers["customer_id"].astype(str), customers["name"].astype(str), strict=False)
-    )
-
-
-def pareto_chart(ctx: ReportContext) -> Any:
-    """Return the Pareto curve of value at the period end (:func:`workbench.plots.pareto_curve`)."""
-    from workbench.plots import pareto_curve
-    from workbench.tiers import pareto_summary
-
-    p = pareto_summary(_summary_at(ctx, ctx.period.end), _value_col(ctx))
-    return pareto_curve(p.lorenz, gini=p.gini, lang=ctx.lang)
-
-
-def abc_chart(ctx: ReportContext) -> Any:
-    """Return the ABC bars (:func:`workbench.plots.abc_bars`)."""
-    from workbench.plots import abc_bars
-
-    return abc_bars(_abc(ctx), value_col=_value_col(ctx), lang=ctx.lang)
-
-
-def _segments(ctx: ReportContext) -> pd.DataFrame:
-    from workbench.tiers import rfm_scores, rfm_segments
-
-    return ctx.cached(
-        "segments", lambda: rfm_segments(rfm_scores(_summary_at(ctx, ctx.period.end)))
-    )
-
-
-def rfm(ctx: ReportContext) -> Html:
-    """Return the RFM segments at the period end: customers and value per segment.
-
-    Uses the R ``rfm`` scheme in English reports and the Chinese 8-class scheme in
-    Chinese ones (:func:`workbench.tiers.rfm_segments`).
-    """
-    from workbench.plots import segment_label
-
-    lang = ctx.lang
-    seg = _segments(ctx)
-    col = "segment_zh" if lang == "zh" else "segment_en"
-    grouped = (
-        seg.groupby(seg[col].astype("string"), observed=True)
-        .agg(customers=("customer_id", "size"), value=("rfm_monetary", "sum"))
-        .sort_values("customers", ascending=False)
-    )
-    total = float(grouped["value"].clip(lower=0).sum())
-    shown = pd.DataFrame(
-        {
-            label("report.col.segment", lang): [segment_label(s, lang) for s in grouped.index],
-            label("word.customers", lang): grouped["customers"].astype(int).to_numpy(),
-            label("report.col.value_share", lang): [
-                format_percent(v / total if total else None) for v in grouped["value"].clip(lower=0)
-            ],
-        }
-    )
-    return Html(f"<h3>{html.escape(label('report.sub.rfm', lang))}</h3>") + table(shown)
-
-
-def rfm_chart(ctx: ReportContext) -> Any:
-    """Return the RFM segment treemap (:func:`workbench.plots.segment_treemap`)."""
-    from workbench.plots import segment_treemap
-
-    return segment_treemap(_segments(ctx), scheme="zh" if ctx.lang == "zh" else "en", lang=ctx.lang)
-
-
-def movement(ctx: ReportContext) -> Html:
-    """Return the movement section: new, lost, upgraded and reactivated customers.
-
-    Records ``new_rate``, ``lost_rate``, ``upgraded_rate`` and ``reactivated_customers``.
-    """
-    lang = ctx.lang
-    cur = _kpis(ctx, ctx.period)
-    rows = []
-    for key, rate in (
-        ("new_customers", "new_rate"),
-        ("lost_customers", "lost_rate"),
-        ("upgraded_customers", "upgraded_rate"),
-        ("reactivated_customers", None),
-    ):
-        if rate:
-            record(rate, cur.get(rate))
-        else:
-            record(key, cur.get(key))
-        rows.append(
-            {
-                label("report.col.movement", lang): label(f"report.kpi.{key}", lang),
-                label("word.customers", lang): int(cur.get(key) or 0),
-                label("report.col.rate", lang): format_percent(cur.get(rate)) if rate else "–",
-            }
-        )
-    return (
-        heading("movement", lang)
-        + text(
-            "movement.lead",
-            lang,
-            start=f"{ctx.period.start:%Y-%m-%d}",
-            end=f"{ctx.period.end:%Y-%m-%d}",
-            customers=format_number(cur.get("customers_start")),
-        )
-        + table(pd.DataFrame(rows))
-    )
-
-
-def migration_chart(ctx: ReportContext) -> Any:
-    """Return the tier migration Sankey from the period start to its end."""
-    from workbench.plots import tier_migration_sankey
-    from workbench.tiers import tier_migration
-
-    before = ctx.period.start - pd.Timedelta(days=1)
-    moves = tier_migration(_tiers_at(ctx, before), _tiers_at(ctx, ctx.period.end))
-    return tier_migration_sankey(
-        moves, start=before.date(), end=ctx.period.end.date(), lang=ctx.lang
-    )
-
-
-def quality(ctx: ReportContext) -> Html:
-    """Return the data-quality section: rows set aside by validation, per table and problem.
-
-    Records ``rows_quarantined``.
-    """
-    lang = ctx.lang
-    ds = ctx.ds
-    record("rows_quarantined", ds.n_quarantined)
-    rows = []
-    for name, frame in ds.quarantine.items():
-        if len(frame) == 0:
-            continue
-        problems = (
-            frame["_problem"].astype(str)
-            if "_problem" in frame.columns
-            else pd.Series(["?"] * len(frame))
-        )
-        kinds = problems.str.split(":", n=1).str[0].str.strip()
-        for kind, n in kinds.value_counts().items():
-            rows.append(
-                {
-                    label("word.table", lang): _table_label(name, lang),
-                    label("report.col.problem", lang): kind,
-                    label("word.rows", lang): int(n),
-                }
-            )
-    body = (
-        text("quality.none", lang)
-        if not rows
-        else text("quality.lead", lang, n=format_number(ds.n_quarantined))
-        + table(pd.DataFrame(rows))
-    )
-    return heading("quality", lang) + body + text("note.all_numbers", lang, "wb-note")
-
-
-def _clv(ctx: ReportContext, horizon: int) -> pd.DataFrame:
-    def make() -> pd.DataFrame:
-        from workbench.clv import (
-            BetaGeoFitter,
-            GammaGammaFitter,
-            clv_abc,
-            customer_lifetime_value,
-        )
-        from workbench.metrics import customer_summary
-
-        end = ctx.period.end
-        orders = ctx.ds.orders.loc[ctx.ds.orders["order_date"] <= end]
-        has_cost = "cost" in orders.columns
-        weekly = customer_summary(
-            orders, as_of=end, time_unit="W", cost_col="cost" if has_cost else None
-        )
-        # a customer whose first purchase is on the last day has no history to fit yet
-        weekly = weekly.loc[weekly["T"] > 0].reset_index(drop=True)
-        margin, revenue = 1.0, float(orders["amount"].sum())
-        if has_cost and revenue > 0:
-            profit = float((orders["amount"] - orders["cost"]).sum())
-            margin = min(max(profit / revenue, 0.0), 1.0)
-        bg = BetaGeoFitter().fit(weekly)
-        gg = GammaGammaFitter().fit(weekly)
-        # Gamma-Gamma's mean spend p * gamma / (q - 1) is finite only for q > 1; otherwise
-        # value each customer at their own mean repeat spend (0 for one-time buyers)
-        spend_ok = float(gg.params_["q"]) > 1
-        out = customer_lifetime_value(
-            bg, gg if spend_ok else None, weekly, horizon=horizon, margin=margin, time_unit="W"
-        )
-        out.insert(0, "customer_id", weekly["customer_id"].to_numpy())
-        out = clv_abc(out)
-        out.attrs["margin"] = margin
-        out.attrs["spend_model"] = spend_ok
-        return out
-
-    return ctx.cached(f"clv:{horizon}", make)
-
-
-def value(ctx: ReportContext, horizon: int = 12) -> Html:
-    """Return the value section: expected customer lifetime value over the next months.
-
-    Fits BG/NBD (purchases) and Gamma-Gamma (spend) on the customers' history up to the
-    period end (:mod:`workbench.clv`), values the next ``horizon`` months at the data's
-    profit margin (amount - cost over amount; 1 without costs), and shows the result per
-    lifecycle tier. When the models cannot be fitted (too few repeat buyers in the
-    scope), the section says so.
-
-    Records ``clv_total``, ``clv_mean``, ``p_alive_mean`` and ``clv_margin``.
-    """
-    lang = ctx.lang
-    head = heading("value", lang)
-    try:
-        clv = _clv(ctx, horizon)
-    except ValueError as exc:
-        return head + text("clv.failed", lang, "wb-note", error=str(exc))
-    record("clv_total", float(clv["clv"].sum()))
-    record("clv_mean", float(clv["clv"].mean()))
-    record("p_alive_mean", float(clv["p_alive"].mean()))
-    record("clv_margin", clv.attrs.get("margin", 1.0))
-    from workbench.plots import tier_label
-
-    tiers = _tiers_at(ctx, ctx.period.end)[["customer_id", "lifecycle_tier"]]
-    joined = clv.merge(tiers, on="customer_id", how="left")
-    grouped = joined.groupby(joined["lifecycle_tier"].astype("string"), observed=True).agg(
-        customers=("customer_id", "size"),
-        p_alive=("p_alive", "mean"),
-        clv_mean=("clv", "mean"),
-        clv_total=("clv", "sum"),
-    )
-    from workbench.tiers import TIER_ORDER
-
-    grouped = grouped.reindex([t for t in TIER_ORDER if t in grouped.index])
-    shown = pd.DataFrame(
-        {
-            label("report.col.tier", lang): [tier_label(t, lang) for t in grouped.index],
-            label("word.customers", lang): grouped["customers"].astype(int).to_numpy(),
-            label("report.col.p_alive", lang): [format_percent(v) for v in grouped["p_alive"]],
-            label("report.col.clv_mean", lang): [
-                format_money(v, ctx.currency) for v in grouped["clv_mean"]
-            ],
-            label("report.col.clv_total", lang): [
-                format_money(v, ctx.currency) for v in grouped["clv_total"]
-            ],
-        }
-    )
-    lead = text(
-        "clv.lead",
-        lang,
-        horizon=horizon,
-        total=format_money(float(clv["clv"].sum()), ctx.currency),
-        margin=format_percent(clv.attrs.get("margin", 1.0)),
-        end=f"{ctx.period.end:%Y-%m-%d}",
-    )
-    if not clv.attrs.get("spend_model", True):
-        lead = lead + text("clv.no_spend_model", lang, "wb-note")
-    return head + lead + table(shown)
-
-
-def clv_chart(ctx: ReportContext, horizon: int = 12) -> Any:
-    """Return the CLV histogram by CLV class, or None when the models cannot be fitted."""
-    from workbench.clv import plot_clv_distribution
-
-    try:
-        clv = _clv(ctx, horizon)
-    except ValueError:
-        return None
-    return plot_clv_distribution(clv, horizon=horizon, lang=ctx.lang)
-
-
-SALES_DIMENSIONS = ("department", "outlet", "category", "salesperson")
-"""Dimensions of the sales section, in order; those the orders lack are skipped."""
-
-
-def _orders_with_category(ctx: ReportContext) -> pd.DataFrame:
-    def make() -> pd.DataFrame:
-        orders = ctx.ds.orders
-        products = ctx.ds.get("products")
-        if (
-            products is None
-            or "category" not in products.columns
-            or "product_id" not in orders.columns
-            or "category" in orders.columns
-        ):
-            return orders
-        cats = products[["product_id", "category"]].drop_duplicates("product_id")
-        return orders.merge(cats, on="product_id", how="left")
-
-    return ctx.cached("orders+category", make)
-
-
-def sales_by(ctx: ReportContext, dim: str) -> pd.DataFrame:
-    """Revenue and profit per value of ``dim`` in the period, the previous period and a year before.
-
-    Built on :func:`workbench.metrics.sales_report` (daily, summed over each window).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``dim``, ``revenue``, ``share`` (of the period's revenue), ``profit``,
-        ``change_previous``, ``change_last_year`` (ratios), sorted by revenue, largest
-        first.
-    """
-    from workbench.metrics import sales_report
-
-    orders = _orders_with_category(ctx)
-
-    def window(p: Period) -> pd.DataFrame:
-        rep = sales_report(orders, by=dim, freq="D", start=p.start, end=p.end)
-        return rep.groupby(dim, observed=True)[["revenue", "profit"]].sum(min_count=1)
-
-    cur = window(ctx.period)
-    prev = window(ctx.period.previous())["revenue"]
-    last = window(ctx.period.last_year())["revenue"]
-    out = cur.reset_index().rename(columns={dim: "dim"})
-    total = float(out["revenue"].sum())
-    out["share"] = out["revenue"] / total if total else float("nan")
-    out["change_previous"] = [
-        _change(r, prev.get(k)) for k, r in zip(out["dim"], out["revenue"], strict=True)
-    ]
-    out["change_last_year"] = [
-        _change(r, last.get(k)) for k, r in zip(out["dim"], out["revenue"], strict=True)
-    ]
-    out = out.sort_values(["revenue", "dim"], ascending=[False, True]).reset_index(drop=True)
-    return out[["dim", "revenue", "share", "profit", "change_previous", "change_last_year"]]
-
-
-def _dim_value(dim: str, value: Any, lang: str) -> str:
-    if dim == "category":
-        try:
-            return label(f"report.category.{value}", lang)
-        except KeyError:
-            pass
-    return str(value)
-
-
-def sales(ctx: ReportContext, top: int = 10) -> Html:
-    """Return the sales section: one table per dimension of :data:`SALES_DIMENSIONS`.
-
-    Each table shows revenue, its share, profit and the change against the previous
-    period and a year before, the ``top`` largest values (all for departments).
-    Records ``revenue_by_<dim>`` (``{value: revenue}``) for each dimension shown.
-    """
-    lang = ctx.lang
-    orders = _orders_with_category(ctx)
-    parts = [heading("sales", lang)]
-    for dim in SALES_DIMENSIONS:
-        if dim not in orders.columns or orders[dim].notna().sum() == 0:
-            continue
-        got = sales_by(ctx, dim)
-        record(f"revenue_by_{dim}", dict(zip(got["dim"].astype(str), got["revenue"], strict=True)))
-        shown_rows = got if dim == "department" else got.head(top)
-        title_key = "report.sub.top_dim" if len(got) > len(shown_rows) else "report.sub.by_dim"
-        dim_name = label(f"plot.dim.{dim}", lang)
-        parts.append(Html(f"<h3>{html.escape(label(title_key, lang, dim=dim_name, n=top))}</h3>"))
-        shown = pd.DataFrame(
-            {
-                dim_name[:1].upper() + dim_name[1:]: [
-                    _dim_value(dim, v, lang) for v in shown_rows["dim"]
-                ],
-                label("metric.revenue", lang): [
-                    format_money(v, ctx.currency) for v in shown_rows["revenue"]
-                ],
-                label("report.col.share", lang): [format_percent(v) for v in shown_rows["share"]],
-                label("metric.profit", lang): [
-                    format_money(v, ctx.currency) for v in shown_rows["profit"]
-                ],
-                label("report.kpi.vs_previous", lang): [
-                    format_percent(v, signed=True) for v in shown_rows["change_previous"]
-                ],
-                label("report.kpi.vs_last_year", lang): [
-                    format_percent(v, signed=True) for v in shown_rows["change_last_year"]
-                ],
-            }
-        )
-        parts.append(table(shown))
-    out = parts[0]
-    for part in parts[1:]:
-        out = out + part
-    return out
-
-
-def sales_chart(ctx: ReportContext, dim: str = "department", history: int = 12) -> Any:
-    """Return revenue per time bucket and value of ``dim`` (:func:`workbench.plots.sales_trend`).
-
-    Covers ``history`` buckets up to the period end; None when the orders lack ``dim``.
-    """
-    from workbench.metrics import sales_report
-    from workbench.plots import sales_trend
-
-    orders = _orders_with_category(ctx)
-    if dim not in orders.columns:
-        return None
-    freq = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}[ctx.granularity]
-    per = pd.Period(ctx.period.end, GRANULARITIES[ctx.granularity])
-    start = (per - history + 1).start_time
-    rep = sales_report(orders, by=dim, freq=freq, start=start, end=ctx.period.end)
-    return sales_trend(rep, by=dim, lang=ctx.lang)
+        return getattr(sections, name)
+    raise AttributeError(f"module 'workbench.report' has no attribute {name!r}")

@@ -9,6 +9,13 @@ expression::
     cron = "0 6 2 * *"                # 06:00 on the 2nd of every month
     parameters = { period = "last-month", lang = "en" }
 
+    [[report]]
+    id = "worklist-daily"
+    name = "worklist"
+    cron = "30 7 * * 1-5"             # 07:30 on working days
+    each = "owner"                    # the manager's summary and one report per salesperson
+    parameters = { as_of = "{date}" } # {date}: the day of the cron time (YYYY-MM-DD)
+
 :func:`run_due` renders, for each report, its latest cron time at or before ``now`` unless
 the run log already holds a successful run for that time: calling it twice does nothing the
 second time, and a failed run is tried again at the next call. Every render is appended to
@@ -42,6 +49,7 @@ __all__ = [
     "next_time",
     "read_log",
     "due_jobs",
+    "fill_placeholders",
     "run_due",
 ]
 
@@ -71,6 +79,9 @@ class Job:
         Values for the notebook's parameters cell.
     enabled : bool
         False to keep the entry without running it.
+    each : str
+        Render the report for every value of this parameter (``"owner"``), after the
+        summary with it empty (:func:`workbench.report.render_each`); empty for one render.
     """
 
     id: str
@@ -78,6 +89,7 @@ class Job:
     cron: str
     parameters: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
+    each: str = ""
 
 
 @dataclass
@@ -163,7 +175,10 @@ def load_schedule(path: Path | str | None = None) -> list[Job]:
         params = entry.get("parameters", {})
         if not isinstance(params, dict):
             raise ScheduleError(f"{where}: parameters must be a table, e.g. {{ lang = 'zh' }}")
-        unknown = set(entry) - {"id", "name", "cron", "parameters", "enabled"}
+        each = entry.get("each", "")
+        if not isinstance(each, str) or not re.fullmatch(r"[A-Za-z_]*", each):
+            raise ScheduleError(f"{where}: each must name a parameter, e.g. each = 'owner'")
+        unknown = set(entry) - {"id", "name", "cron", "parameters", "enabled", "each"}
         if unknown:
             raise ScheduleError(f"{where}: unknown key {', '.join(sorted(unknown))}")
         jobs.append(
@@ -173,6 +188,7 @@ def load_schedule(path: Path | str | None = None) -> list[Job]:
                 entry["cron"],
                 dict(params),
                 bool(entry.get("enabled", True)),
+                each,
             )
         )
     return jobs
@@ -290,6 +306,21 @@ def _append(runs_dir: Path, record: RunRecord) -> None:
         os.fsync(fh.fileno())
 
 
+def fill_placeholders(parameters: dict[str, Any], when: dt.datetime) -> dict[str, Any]:
+    """Replace ``{date}`` in text parameter values by the day of the cron time.
+
+    A daily report (the worklist) is for the day it is scheduled, whatever the day it
+    runs (a late or repeated run renders the same report).
+
+    Examples
+    --------
+    >>> fill_placeholders({"as_of": "{date}", "lang": "zh"}, dt.datetime(2026, 7, 2, 7, 30))
+    {'as_of': '2026-07-02', 'lang': 'zh'}
+    """
+    day = f"{when:%Y-%m-%d}"
+    return {k: v.replace("{date}", day) if isinstance(v, str) else v for k, v in parameters.items()}
+
+
 def _stamp() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -339,19 +370,28 @@ def run_due(
             if on_start is not None:
                 on_start(job, when)
             started = _stamp()
+            params = fill_placeholders(job.parameters, when)
             try:
-                result = report.render(
-                    job.name, job.parameters, out_dir=root, notebooks_dir=notebooks_dir
-                )
+                if job.each:
+                    results = report.render_each(
+                        job.name, job.each, params, out_dir=root, notebooks_dir=notebooks_dir
+                    )
+                    html = str(results[0].html) if results else None
+                else:
+                    html = str(
+                        report.render(
+                            job.name, params, out_dir=root, notebooks_dir=notebooks_dir
+                        ).html
+                    )
             except Exception as exc:  # every failure is logged; the caller exits non-zero
                 rec = RunRecord(
                     job.id, job.name, when.isoformat(), started, _stamp(), "failed",
-                    error=f"{type(exc).__name__}: {exc}", parameters=dict(job.parameters),
+                    error=f"{type(exc).__name__}: {exc}", parameters=params,
                 )  # fmt: skip
             else:
                 rec = RunRecord(
                     job.id, job.name, when.isoformat(), started, _stamp(), "ok",
-                    html=str(result.html), parameters=dict(job.parameters),
+                    html=html, parameters=params,
                 )  # fmt: skip
             _append(runs_dir, rec)
             records.append(rec)
