@@ -81,13 +81,6 @@ def test_capture_figures_collects_records():
     assert figures == {"a": 1, "when": "2026-06-30"}
 
 
-def test_moved_names_still_resolve_from_report_with_a_warning():
-    with pytest.warns(DeprecationWarning, match="moved to workbench.sections.table"):
-        assert report.table is sections.table
-    with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        report.nope  # noqa: B018
-
-
 # --------------------------------------------------------------------------- thresholds
 
 

@@ -1411,37 +1411,3 @@ def write_index(out_dir: Path | str | None = None, lang: str = "en") -> Path:
     tmp.write_text(build_index(root, lang), encoding="utf-8")
     os.replace(tmp, path)
     return path
-
-
-# --------------------------------------------------------------------------- moved
-
-_MOVED_TO_SECTIONS = frozenset(
-    {
-        "Html",
-        "heading",
-        "text",
-        "table",
-        "title",
-        "format_number",
-        "format_money",
-        "format_percent",
-        "context",
-        "ReportContext",
-    }
-)
-
-
-def __getattr__(name: str) -> Any:
-    """Forward the section builders that moved to :mod:`workbench.sections` (deprecated)."""
-    if name in _MOVED_TO_SECTIONS:
-        import warnings
-
-        from workbench import sections
-
-        warnings.warn(
-            f"workbench.report.{name} moved to workbench.sections.{name}; import it from there",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(sections, name)
-    raise AttributeError(f"module 'workbench.report' has no attribute {name!r}")
