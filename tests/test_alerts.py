@@ -438,3 +438,13 @@ def test_worklist_for_one_owner_and_the_cli(sample_dir, sample_worklist, tmp_pat
     )
     got2 = pd.read_csv(out2, encoding="utf-8-sig")
     assert "follow_up_overdue" not in " ".join(got2["kinds"])
+
+
+def test_reasons_come_in_both_languages():
+    fu = _fu([("k", "2024-05-01")])
+    en = follow_up_overdue(CUSTOMERS.iloc[:1], fu, as_of="2024-06-01", tiers=TIERS)
+    zh = follow_up_overdue(CUSTOMERS.iloc[:1], fu, as_of="2024-06-01", tiers=TIERS, lang="zh")
+    assert en.iloc[0]["reason"] == "31 days without follow-up (limit 14)"
+    assert zh.iloc[0]["reason"] == "已 31 天未跟踪（上限 14 天）"
+    k = receivables_kanban(REC, as_of="2024-06-30", lang="zh").set_index("invoice_id")
+    assert k.loc["i5", "reason"] == "未收 500.00，逾期 121 天"

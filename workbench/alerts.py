@@ -25,6 +25,8 @@ import narwhals as nw
 import numpy as np
 import pandas as pd
 
+from workbench.labels import label
+
 __all__ = [
     "AlertConfig",
     "DEFAULT_CONFIG",
@@ -161,6 +163,11 @@ def _ts(as_of: Any) -> pd.Timestamp:
     return pd.Timestamp(as_of).normalize()
 
 
+def _reason(kind: str, lang: str, **values: Any) -> str:
+    """The reason text of a reminder, from the label table (``alert.reason.<kind>``)."""
+    return label(f"alert.reason.{kind}", lang, **values)
+
+
 def _empty(extra: list[str] | None = None) -> pd.DataFrame:
     return pd.DataFrame(columns=_ALERT_COLUMNS + (extra or []))
 
@@ -197,6 +204,7 @@ def used_up_products(
     date_col: str = "order_date",
     product_col: str = "product_id",
     quantity_col: str = "quantity",
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Customers whose product runs out soon (产品已经用完), with no later purchase.
 
@@ -219,6 +227,8 @@ def used_up_products(
         Thresholds.
     customer_col, date_col, product_col, quantity_col : str
         Column names in ``orders``.
+    lang : {"en", "zh"}
+        Language of the ``reason`` texts (every reminder function takes it).
 
     Returns
     -------
@@ -279,7 +289,8 @@ def used_up_products(
     out["days"] = days[hit].astype(int)
     out["kind"] = "used_up"
     out["reason"] = [
-        f"{p} runs out {d.date().isoformat()}" for p, d in zip(out["product_id"], out["due_date"])
+        _reason("used_up", lang, product=p, date=d.date().isoformat())
+        for p, d in zip(out["product_id"], out["due_date"])
     ]
     out["owner"] = None
     out = out.sort_values(["days", "customer_id", "product_id"]).reset_index(drop=True)
@@ -293,6 +304,7 @@ def follow_up_overdue(
     as_of: Any,
     tiers: pd.DataFrame | None = None,
     config: AlertConfig = DEFAULT_CONFIG,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Customers not followed up for longer than their tier allows, or never (从未跟踪).
 
@@ -347,9 +359,9 @@ def follow_up_overdue(
     out["kind"] = np.where(out["last_follow_up"].isna(), "never_followed_up", "follow_up_overdue")
     out["due_date"] = out["last_follow_up"] + pd.to_timedelta(out["threshold"], unit="D")
     out["reason"] = [
-        "never followed up"
+        _reason("never_followed_up", lang)
         if k == "never_followed_up"
-        else f"{int(d)} days without follow-up (limit {t})"
+        else _reason("follow_up_overdue", lang, days=int(d), limit=t)
         for k, d, t in zip(out["kind"], out["days"], out["threshold"])
     ]
     out["owner"] = None
@@ -366,6 +378,7 @@ def repurchase_overdue(
     config: AlertConfig = DEFAULT_CONFIG,
     customer_col: str = "customer_id",
     date_col: str = "order_date",
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Customers whose last purchase is longer ago than their own rhythm (已有多少天未再购买).
 
@@ -414,7 +427,7 @@ def repurchase_overdue(
     out["kind"] = "repurchase_overdue"
     out["due_date"] = out["last_purchase"] + pd.to_timedelta(np.ceil(out["interval"]), unit="D")
     out["reason"] = [
-        f"{d} days since the last purchase (expected every {i:.0f})"
+        _reason("repurchase_overdue", lang, days=d, interval=f"{i:.0f}")
         for d, i in zip(out["days"], out["interval"])
     ]
     out["owner"] = None
@@ -459,7 +472,10 @@ def never_purchased(
         c["action"] = c["man_class"].map(amap)
     c["kind"] = "never_purchased"
     c["reason"] = [
-        "never purchased" + (f" ({m})" if isinstance(m, str) else "") for m in c["man_class"]
+        _reason("never_purchased_man", lang, man=m)
+        if isinstance(m, str)
+        else _reason("never_purchased", lang)
+        for m in c["man_class"]
     ]
     c["due_date"] = pd.NaT
     c["owner"] = c["owner"] if "owner" in c.columns else None
@@ -519,7 +535,8 @@ def greetings(
         c["days"] = (c["due_date"] - as_of).dt.days
         c["kind"] = "birthday"
         c["reason"] = [
-            f"birthday of {n} on {d.strftime('%m-%d')}" for n, d in zip(c["name"], c["due_date"])
+            _reason("birthday", lang, name=n, date=d.strftime("%m-%d"))
+            for n, d in zip(c["name"], c["due_date"])
         ]
         c["contact_id"] = c["contact_id"]
         c["contact_name"] = c["name"]
@@ -554,7 +571,7 @@ def greetings(
         for name, d in sorted(seen.items(), key=lambda kv: kv[1]):
             h = pd.DataFrame({"customer_id": ids.to_numpy()})
             h["kind"] = "holiday"
-            h["reason"] = f"{name} on {d.date().isoformat()}"
+            h["reason"] = _reason("holiday", lang, name=name, date=d.date().isoformat())
             h["days"] = (d - as_of).days
             h["due_date"] = d
             h["owner"] = None
@@ -591,7 +608,11 @@ def _bucket_labels(buckets: tuple[int, ...]) -> list[str]:
 
 
 def receivables_kanban(
-    receivables: pd.DataFrame, *, as_of: Any, config: AlertConfig = DEFAULT_CONFIG
+    receivables: pd.DataFrame,
+    *,
+    as_of: Any,
+    config: AlertConfig = DEFAULT_CONFIG,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Open invoices with their ageing bucket (应收账款看板).
 
@@ -631,7 +652,10 @@ def receivables_kanban(
         ordered=True,
     )
     r["kind"] = "receivable_overdue"
-    r["reason"] = [f"{a:,.2f} open, {d} days overdue" for a, d in zip(r["open_amount"], r["days"])]
+    r["reason"] = [
+        _reason("receivable_overdue", lang, amount=f"{a:,.2f}", days=d)
+        for a, d in zip(r["open_amount"], r["days"])
+    ]
     if "owner" not in r.columns:
         r["owner"] = None
     r = r.sort_values(["days", "invoice_id"], ascending=[False, True]).reset_index(drop=True)
@@ -669,6 +693,7 @@ def opportunity_deadlines(
     as_of: Any,
     follow_ups: pd.DataFrame | None = None,
     config: AlertConfig = DEFAULT_CONFIG,
+    lang: str = "en",
 ) -> pd.DataFrame:
     """Open opportunities near their protection deadline (机会保留底线), and stale ones.
 
@@ -697,7 +722,11 @@ def opportunity_deadlines(
         d = d[d["days"] <= config.deadline_days]
         d["kind"] = "opportunity_deadline"
         d["reason"] = [
-            f"protection deadline {x.date().isoformat()}" + (" passed" if n < 0 else "")
+            _reason(
+                "opportunity_deadline_passed" if n < 0 else "opportunity_deadline",
+                lang,
+                date=x.date().isoformat(),
+            )
             for x, n in zip(d["due_date"], d["days"])
         ]
         out.append(d)
@@ -710,7 +739,7 @@ def opportunity_deadlines(
     s["days"] = (as_of - pd.to_datetime(s["created_date"])).dt.days
     s["due_date"] = pd.NaT
     s["kind"] = "opportunity_stale"
-    s["reason"] = [f"open for {n} days without follow-up" for n in s["days"]]
+    s["reason"] = [_reason("opportunity_stale", lang, days=n) for n in s["days"]]
     out.append(s)
     res = pd.concat(out, ignore_index=True) if out else _empty()
     cols = _ALERT_COLUMNS + ["opportunity_id", "amount", "stage"]
@@ -726,13 +755,18 @@ def _all_alerts(
     parts = []
     products = dataset.get("products")
     if products is not None and "usage_days" in products.columns and "quantity" in orders.columns:
-        parts.append(used_up_products(orders, products, as_of=as_of, config=config))
+        parts.append(used_up_products(orders, products, as_of=as_of, config=config, lang=lang))
     parts.append(
         follow_up_overdue(
-            customers, dataset.get("follow_ups"), as_of=as_of, tiers=tiers, config=config
+            customers,
+            dataset.get("follow_ups"),
+            as_of=as_of,
+            tiers=tiers,
+            config=config,
+            lang=lang,
         )
     )
-    parts.append(repurchase_overdue(orders, as_of=as_of, tiers=tiers, config=config))
+    parts.append(repurchase_overdue(orders, as_of=as_of, tiers=tiers, config=config, lang=lang))
     parts.append(never_purchased(customers, orders, as_of=as_of, lang=lang))
     parts.append(
         greetings(
@@ -745,7 +779,7 @@ def _all_alerts(
         )
     )
     if dataset.get("receivables") is not None:
-        k = receivables_kanban(dataset.receivables, as_of=as_of, config=config)
+        k = receivables_kanban(dataset.receivables, as_of=as_of, config=config, lang=lang)
         parts.append(k[k["days"] > 0])
     if dataset.get("opportunities") is not None:
         parts.append(
@@ -754,6 +788,7 @@ def _all_alerts(
                 as_of=as_of,
                 follow_ups=dataset.get("follow_ups"),
                 config=config,
+                lang=lang,
             )
         )
     parts = [p[_ALERT_COLUMNS] for p in parts if len(p)]
