@@ -618,3 +618,13 @@ def test_worklist_in_chinese_with_thresholds(sample_dir, sample, tmp_path):
     assert _column(page, "客户编号") == expected["customer_id"].tolist()
     meta = json.loads(html.with_suffix(".json").read_text(encoding="utf-8"))
     assert meta["parameters"]["thresholds"] == {"greeting_days": "30"}
+
+
+def test_a_database_url_with_a_password_is_refused_before_anything_runs():
+    from workbench.report import ParameterError, resolve_source
+
+    with pytest.raises(
+        ParameterError, match=r"postgresql://127\.0\.0\.1:5432/shop carries a password.*PGPASSWORD"
+    ):
+        resolve_source("postgresql://bob:s3cret@127.0.0.1:5432/shop")
+    assert resolve_source("postgresql://127.0.0.1:5432/shop") == "postgresql://127.0.0.1:5432/shop"

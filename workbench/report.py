@@ -921,9 +921,20 @@ def resolve_source(value: str) -> str:
     Raises
     ------
     ParameterError
-        If the path exists in neither.
+        If the path exists in neither, or a database URL carries a password (it would be
+        kept in the executed notebook, the JSON and the logs).
     """
     if "://" in value:
+        from urllib.parse import urlsplit
+
+        if urlsplit(value).password:
+            from workbench.load import safe_url
+
+            raise ParameterError(
+                f"the source {safe_url(value)} carries a password: report parameters are kept "
+                "in the executed notebook and the logs; remove it from the URL and give it in "
+                "PGPASSWORD or a ~/.pgpass file (PGPASSFILE) instead"
+            )
         return value
     path = Path(value).expanduser()
     for candidate in (path, config.PROJECT_ROOT / path):
