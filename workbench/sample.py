@@ -27,7 +27,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from workbench.schema import TABLES
+from workbench.schema import (
+    CONTACT_ROLES,
+    LEAD_SOURCES,
+    LOST_REASONS,
+    OPPORTUNITY_STAGES,
+    REQUIREMENT_SOURCES,
+    REQUIREMENT_STATUSES,
+    TABLES,
+)
 
 __all__ = [
     "DEFAULT_END",
@@ -278,19 +286,9 @@ _ROADS = (
     "滨江大道",
     "学府路",
 )
-_LEAD_SOURCES = (
-    "existing_customer",
-    "referral",
-    "personal_network",
-    "online_list",
-    "marketing_event",
-    "association",
-    "media",
-)
-_LEAD_SOURCE_P = (0.05, 0.26, 0.15, 0.15, 0.20, 0.09, 0.10)
+_LEAD_SOURCE_P = (0.05, 0.26, 0.15, 0.15, 0.20, 0.09, 0.10)  # order of schema.LEAD_SOURCES
 _LEAD_COST = (300.0, 500.0, 800.0, 1500.0, 3000.0, 1200.0, 2500.0)
 
-_ROLES = ("decision_maker", "leader", "supporter", "neutral", "opponent")
 _TITLES = {
     "decision_maker": (
         ("总经办", "总经理"),
@@ -548,8 +546,7 @@ _NEEDS = (
 )
 _ZH_SUFFIX = ("", "", "", "。", "，越快越好", "（客户多次提到）", "，最好下个版本实现")
 _EN_SUFFIX = ("", "", "", ".", " ASAP", " (raised again)", ", if possible in the next release")
-_REQ_SOURCES = ("sales", "implementation", "service", "other")
-_REQ_SOURCE_P = (0.45, 0.25, 0.25, 0.05)
+_REQ_SOURCE_P = (0.45, 0.25, 0.25, 0.05)  # order of schema.REQUIREMENT_SOURCES
 
 _OPP_NEEDS = (
     "ERP 升级及移动审批",
@@ -580,14 +577,6 @@ _PROJECT_KIND = {
 }
 _COMPLAINT_CATS = ("产品质量", "交付延迟", "服务态度", "发票问题", "实施质量", "价格争议")
 _LOST_P = (0.18, 0.30, 0.20, 0.12, 0.12, 0.08)  # order of schema.LOST_REASONS
-_LOST_REASONS = (
-    "poor_results",
-    "switched_supplier",
-    "budget_short",
-    "plan_changed",
-    "personnel_changed",
-    "business_ended",
-)
 _LOST_NOTES = {
     "poor_results": ("系统上线后效果不达预期", "耗材质量不稳定，影响生产"),
     "switched_supplier": ("竞争对手报价更低", "集团统一更换供应商"),
@@ -970,7 +959,7 @@ class _Builder:
             rng.integers(1000, 20000, n),
             np.where(self.scale == 1, rng.integers(100, 1000, n), rng.integers(8, 100, n)),
         )
-        source_i = rng.choice(len(_LEAD_SOURCES), size=n, p=_LEAD_SOURCE_P)
+        source_i = rng.choice(len(LEAD_SOURCES), size=n, p=_LEAD_SOURCE_P)
         # Referrals point to a buyer created strictly earlier, more often to big spenders.
         wref = np.cumsum(np.where(self.is_prospect, 0.0, self.spend))
         prefix = np.searchsorted(self.created, self.created, side="left")  # created earlier
@@ -1023,7 +1012,7 @@ class _Builder:
                 "employees": employees.astype(np.int64),
                 "phone": [f"{org.cities[c][3]}-{p}" for c, p in zip(city, phones, strict=True)],
                 "email": [f"info.{i.lower()}@example.com" for i in self.ids],
-                "source": np.array(_LEAD_SOURCES)[source_i],
+                "source": np.array(LEAD_SOURCES)[source_i],
                 "referrer_id": referrer,
                 "owner": np.array(_SALESPEOPLE)[owner],
                 "company": np.array(org.company_names)[company],
@@ -1047,7 +1036,7 @@ class _Builder:
         female = rng.random(m) < 0.4
         titles = []
         for r in role_i.tolist():
-            opts = _TITLES[_ROLES[r]]
+            opts = _TITLES[CONTACT_ROLES[r]]
             titles.append(opts[rng.integers(len(opts))])
         birth = np.array(
             [_day(dt.date(int(y), 1, 1)) for y in rng.integers(1962, 1999, m)]
@@ -1067,7 +1056,7 @@ class _Builder:
                 "birthday": _dates(birth),
                 "department": [t[0] for t in titles],
                 "title": [t[1] for t in titles],
-                "role": np.array(_ROLES)[role_i],
+                "role": np.array(CONTACT_ROLES)[role_i],
                 "phone": [f"1{p}" for p in rng.integers(3_000_000_000, 9_999_999_999, m)],
                 "email": [f"{c.lower()}@example.com" for c in self.contact_ids],
                 "hobbies": [
@@ -1291,12 +1280,10 @@ class _Builder:
                 "customer_id": self.ids[cust],
                 "date": _dates(day),
                 "description": texts,
-                "source": _pick(rng, _REQ_SOURCES, m, _REQ_SOURCE_P),
+                "source": _pick(rng, REQUIREMENT_SOURCES, m, _REQ_SOURCE_P),
                 "type": [_NEEDS[i][0] for i in need],
                 "category": category,
-                "status": np.array(["new", "accepted", "planned", "delivered", "rejected"])[
-                    status_i
-                ],
+                "status": np.array(REQUIREMENT_STATUSES)[status_i],
                 "decided_date": _dates(np.where(undecided, np.nan, decided)),
                 "collected_by": np.array(_SALESPEOPLE)[sp],
                 "branch": np.array(self.org.company_names)[self.company[cust]],
@@ -1343,9 +1330,7 @@ class _Builder:
                 "opportunity_id": _ids("OP", m, max(5, len(str(m)))),
                 "customer_id": self.ids[cust],
                 "created_date": _dates(created),
-                "stage": np.array(["lead", "qualified", "proposal", "negotiation", "won", "lost"])[
-                    stage_i
-                ],
+                "stage": np.array(OPPORTUNITY_STAGES)[stage_i],
                 "need": _pick(rng, _OPP_NEEDS, m),
                 "amount": amount,
                 "budget": budget,
@@ -1470,12 +1455,12 @@ class _Builder:
         cand, lost_date, reason, attempted, won = (
             a[o] for a in (cand, lost_date, reason, attempted, won)
         )
-        notes = [_LOST_NOTES[_LOST_REASONS[r]][rng.integers(2)] for r in reason.tolist()]
+        notes = [_LOST_NOTES[LOST_REASONS[r]][rng.integers(2)] for r in reason.tolist()]
         return pd.DataFrame(
             {
                 "customer_id": self.ids[cand],
                 "lost_date": _dates(lost_date),
-                "reason": np.array(_LOST_REASONS)[reason],
+                "reason": np.array(LOST_REASONS)[reason],
                 "note": notes,
                 "win_back_attempted": attempted,
                 "won_back": won,

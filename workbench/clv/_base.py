@@ -111,6 +111,21 @@ def _check_btyd(
         )
 
 
+def _btyd_columns(
+    summary: pd.DataFrame, frequency_col: str, recency_col: str, T_col: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Read and validate the (frequency, recency, T) columns of a buy-till-you-die summary.
+
+    Raises the errors of :func:`_column` and :func:`_check_btyd`, naming the column and
+    the fix.
+    """
+    x = _column(summary, frequency_col, "frequency (repeat purchases)")
+    tx = _column(summary, recency_col, "recency (age at last purchase)")
+    T = _column(summary, T_col, "T (age at the end of the period)")
+    _check_btyd(x, tx, T, cols=(frequency_col, recency_col, T_col))
+    return x, tx, T
+
+
 def _compress(
     *columns: np.ndarray, weights: np.ndarray | None = None
 ) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
@@ -372,9 +387,11 @@ def _as_array(*values: float | np.ndarray | pd.Series) -> list[np.ndarray]:
 class PurchaseModel(BaseFitter):
     """Base of the continuous-time purchase models (BG/NBD, MBG/NBD, Pareto/NBD).
 
-    Subclasses implement ``_loglik(params, x, tx, T)`` (per-customer log-likelihood),
-    ``_setup(x, tx, T, w)``, ``p_alive``, ``expected_purchases`` and
-    ``expected_purchases_new``.
+    Subclasses implement, on float arrays and the fitted parameters ``params``:
+    ``_loglik(params, x, tx, T)`` (per-customer log-likelihood), ``_setup(x, tx, T, w)``,
+    ``_p_alive(params, x, tx, T)``, ``_expected_purchases(params, t, x, tx, T)`` and
+    ``_expected_purchases_new(params, t)``; the public methods here check the fit and
+    convert their inputs.
     """
 
     def fit(
@@ -414,11 +431,7 @@ class PurchaseModel(BaseFitter):
         ConvergenceError
             If the maximisation does not converge.
         """
-        cols = (frequency_col, recency_col, T_col)
-        x = _column(summary, frequency_col, "frequency (repeat purchases)")
-        tx = _column(summary, recency_col, "recency (age at last purchase)")
-        T = _column(summary, T_col, "T (age at the end of the period)")
-        _check_btyd(x, tx, T, cols=cols)
+        x, tx, T = _btyd_columns(summary, frequency_col, recency_col, T_col)
         w = None if weights_col is None else _column(summary, weights_col, "weights")
         if len(x) == 0:
             raise ValueError("the customer summary is empty: nothing to fit")
@@ -484,6 +497,69 @@ class PurchaseModel(BaseFitter):
         zero = np.zeros_like(t_)
         return np.exp(self._loglik(self._require_fit(), zero, zero, t_))
 
+    def p_alive(
+        self,
+        frequency: float | np.ndarray,
+        recency: float | np.ndarray,
+        T: float | np.ndarray,
+    ) -> np.ndarray:
+        """Probability that a customer with history ``(x, t_x, T)`` is still alive at ``T``.
+
+        Parameters
+        ----------
+        frequency, recency, T : float or array_like
+            Repeat purchases, age at the last purchase, age at the end of the period.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``P(alive | x, t_x, T)``.
+        """
+        x, tx, T_ = _as_array(frequency, recency, T)
+        return self._p_alive(self._require_fit(), x, tx, T_)
+
+    def expected_purchases_new(self, t: float | np.ndarray) -> np.ndarray:
+        """Expected repeat purchases of a new customer in ``(0, t]``, ``E[X(t)]``.
+
+        Parameters
+        ----------
+        t : float or array_like
+            Time since the first purchase.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``E[X(t)]``.
+        """
+        params = self._require_fit()
+        (t_,) = _as_array(t)
+        return self._expected_purchases_new(params, t_)
+
+    def expected_purchases(
+        self,
+        t: float | np.ndarray,
+        frequency: float | np.ndarray,
+        recency: float | np.ndarray,
+        T: float | np.ndarray,
+    ) -> np.ndarray:
+        """Expected purchases in ``(T, T + t]`` of a customer with history ``(x, t_x, T)``.
+
+        Parameters
+        ----------
+        t : float or array_like
+            Horizon after the end of the calibration period.
+        frequency, recency, T : float or array_like
+            Repeat purchases, age at the last purchase, age at the end of the period.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``E[Y(t) | x, t_x, T]``.
+        """
+        params = self._require_fit()
+        t_, x, tx, T_ = _as_array(t, frequency, recency, T)
+        return self._expected_purchases(params, t_, x, tx, T_)
+
     def predict(
         self,
         summary: pd.DataFrame,
@@ -510,10 +586,7 @@ class PurchaseModel(BaseFitter):
             Same index as ``summary``; columns ``p_alive`` and ``expected_purchases``.
             Each distinct history is evaluated once.
         """
-        x = _column(summary, frequency_col, "frequency (repeat purchases)")
-        tx = _column(summary, recency_col, "recency (age at last purchase)")
-        T = _column(summary, T_col, "T (age at the end of the period)")
-        _check_btyd(x, tx, T, cols=(frequency_col, recency_col, T_col))
+        x, tx, T = _btyd_columns(summary, frequency_col, recency_col, T_col)
         # evaluated once per distinct history, then handed back to every customer
         horizon = np.broadcast_to(np.asarray(t, dtype="float64"), x.shape)
         (xu, txu, Tu, tu), _, inverse = _compress(x, tx, T, horizon)

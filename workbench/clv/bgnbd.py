@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from workbench.clv._base import PurchaseModel, _as_array, _dot
+from workbench.clv._base import PurchaseModel, _dot
 
 __all__ = ["BetaGeoFitter", "ModifiedBetaGeoFitter"]
 
@@ -86,9 +86,9 @@ class _BetaGeoCore(PurchaseModel):
         grad = np.array([g_r * r, g_alpha * alpha, g_a * a, g_b * b])
         return -f, -grad
 
-    def _odds_dead(self, x, tx, T):
+    def _odds_dead(self, params, x, tx, T):
         """``a / (b + x + o - 1) * ((alpha + T) / (alpha + t_x))^(r + x)``, 0 if not applicable."""
-        r, alpha, a, b = self._require_fit()
+        r, alpha, a, b = params
         o = self._offset
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             odds = np.exp(
@@ -100,26 +100,8 @@ class _BetaGeoCore(PurchaseModel):
             odds = np.where(x > 0, odds, 0.0)
         return odds
 
-    def p_alive(
-        self,
-        frequency: float | np.ndarray,
-        recency: float | np.ndarray,
-        T: float | np.ndarray,
-    ) -> np.ndarray:
-        """Probability that a customer with history ``(x, t_x, T)`` is still alive at ``T``.
-
-        Parameters
-        ----------
-        frequency, recency, T : float or array_like
-            Repeat purchases, age at the last purchase, age at the end of the period.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``P(alive | x, t_x, T)``.
-        """
-        x, tx, T_ = _as_array(frequency, recency, T)
-        return 1.0 / (1.0 + self._odds_dead(x, tx, T_))
+    def _p_alive(self, params, x, tx, T):
+        return 1.0 / (1.0 + self._odds_dead(params, x, tx, T))
 
 
 class BetaGeoFitter(_BetaGeoCore):
@@ -137,50 +119,16 @@ class BetaGeoFitter(_BetaGeoCore):
     _model_name = "BG/NBD"
     _offset = 0
 
-    def expected_purchases_new(self, t: float | np.ndarray) -> np.ndarray:
-        """Expected repeat purchases of a new customer in ``(0, t]``, ``E[X(t)]``.
+    def _expected_purchases_new(self, params, t):
+        r, alpha, a, b = params
+        hyp = hyp2f1(r, b, a + b - 1, t / (alpha + t))
+        return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp)
 
-        Parameters
-        ----------
-        t : float or array_like
-            Time since the first purchase.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``E[X(t)]``.
-        """
-        r, alpha, a, b = self._require_fit()
-        (t_,) = _as_array(t)
-        hyp = hyp2f1(r, b, a + b - 1, t_ / (alpha + t_))
-        return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t_)) ** r * hyp)
-
-    def expected_purchases(
-        self,
-        t: float | np.ndarray,
-        frequency: float | np.ndarray,
-        recency: float | np.ndarray,
-        T: float | np.ndarray,
-    ) -> np.ndarray:
-        """Expected purchases in ``(T, T + t]`` of a customer with history ``(x, t_x, T)``.
-
-        Parameters
-        ----------
-        t : float or array_like
-            Horizon after the end of the calibration period.
-        frequency, recency, T : float or array_like
-            Repeat purchases, age at the last purchase, age at the end of the period.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``E[Y(t) | x, t_x, T]``.
-        """
-        r, alpha, a, b = self._require_fit()
-        t_, x, tx, T_ = _as_array(t, frequency, recency, T)
-        hyp = hyp2f1(r + x, b + x, a + b + x - 1, t_ / (alpha + T_ + t_))
-        num = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T_) / (alpha + T_ + t_)) ** (r + x) * hyp)
-        return num / (1.0 + self._odds_dead(x, tx, T_))
+    def _expected_purchases(self, params, t, x, tx, T):
+        r, alpha, a, b = params
+        hyp = hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
+        num = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp)
+        return num / (1.0 + self._odds_dead(params, x, tx, T))
 
 
 class ModifiedBetaGeoFitter(_BetaGeoCore):
@@ -198,47 +146,13 @@ class ModifiedBetaGeoFitter(_BetaGeoCore):
     _model_name = "MBG/NBD"
     _offset = 1
 
-    def expected_purchases_new(self, t: float | np.ndarray) -> np.ndarray:
-        """Expected repeat purchases of a new customer in ``(0, t]``, ``E[X(t)]``.
+    def _expected_purchases_new(self, params, t):
+        r, alpha, a, b = params
+        hyp = hyp2f1(r, b + 1, a + b, t / (alpha + t))
+        return b / (a - 1) * (1 - hyp * (alpha / (alpha + t)) ** r)
 
-        Parameters
-        ----------
-        t : float or array_like
-            Time since the first purchase.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``E[X(t)]``.
-        """
-        r, alpha, a, b = self._require_fit()
-        (t_,) = _as_array(t)
-        hyp = hyp2f1(r, b + 1, a + b, t_ / (alpha + t_))
-        return b / (a - 1) * (1 - hyp * (alpha / (alpha + t_)) ** r)
-
-    def expected_purchases(
-        self,
-        t: float | np.ndarray,
-        frequency: float | np.ndarray,
-        recency: float | np.ndarray,
-        T: float | np.ndarray,
-    ) -> np.ndarray:
-        """Expected purchases in ``(T, T + t]`` of a customer with history ``(x, t_x, T)``.
-
-        Parameters
-        ----------
-        t : float or array_like
-            Horizon after the end of the calibration period.
-        frequency, recency, T : float or array_like
-            Repeat purchases, age at the last purchase, age at the end of the period.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``E[Y(t) | x, t_x, T]``.
-        """
-        r, alpha, a, b = self._require_fit()
-        t_, x, tx, T_ = _as_array(t, frequency, recency, T)
-        hyp = hyp2f1(r + x, b + x + 1, a + b + x, t_ / (alpha + T_ + t_))
-        num = (a + b + x) / (a - 1) * (1 - hyp * ((alpha + T_) / (alpha + t_ + T_)) ** (r + x))
-        return num / (1.0 + self._odds_dead(x, tx, T_))
+    def _expected_purchases(self, params, t, x, tx, T):
+        r, alpha, a, b = params
+        hyp = hyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T + t))
+        num = (a + b + x) / (a - 1) * (1 - hyp * ((alpha + T) / (alpha + t + T)) ** (r + x))
+        return num / (1.0 + self._odds_dead(params, x, tx, T))

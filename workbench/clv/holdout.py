@@ -61,6 +61,17 @@ def unit_days(time_unit: str) -> float:
     return TIME_UNITS[key]
 
 
+def _order_dates(transactions: pd.DataFrame, date_col: str) -> pd.Series:
+    """The order dates as datetimes; raise naming the column if any is missing or unreadable."""
+    dates = pd.to_datetime(transactions[date_col], errors="coerce")
+    if dates.isna().any():
+        raise ValueError(
+            f"column {date_col!r} has {int(dates.isna().sum())} missing or unreadable dates; "
+            f"fix or drop those orders"
+        )
+    return dates
+
+
 def _daily(
     transactions: pd.DataFrame, customer_col: str, date_col: str, amount_col: str | None
 ) -> pd.DataFrame:
@@ -75,12 +86,7 @@ def _daily(
             f"{list(transactions.columns)}: pass customer_col=, date_col=, amount_col= "
             f"(or a mapping file on the command line)"
         )
-    dates = pd.to_datetime(transactions[date_col], errors="coerce")
-    if dates.isna().any():
-        raise ValueError(
-            f"column {date_col!r} has {int(dates.isna().sum())} missing or unreadable dates; "
-            f"fix or drop those orders"
-        )
+    dates = _order_dates(transactions, date_col)
     frame = pd.DataFrame(
         {
             "c": transactions[customer_col].astype("string").to_numpy(),
@@ -115,18 +121,14 @@ def _calibration_summary(
         if hasattr(transactions, "to_pandas") and not isinstance(transactions, pd.DataFrame):
             transactions = transactions.to_pandas()
         _daily(transactions.head(0), customer_col, date_col, amount_col)  # column check
+        amounts = pd.to_numeric(transactions[amount_col], errors="raise")
         orders = pd.DataFrame(
             {
                 customer_col: transactions[customer_col].astype("string"),
-                date_col: pd.to_datetime(transactions[date_col], errors="coerce"),
-                amount_col: pd.to_numeric(transactions[amount_col], errors="raise"),
+                date_col: _order_dates(transactions, date_col),
+                amount_col: amounts,
             }
         )
-        if orders[date_col].isna().any():
-            raise ValueError(
-                f"column {date_col!r} has {int(orders[date_col].isna().sum())} missing or "
-                f"unreadable dates; fix or drop those orders"
-            )
         full = customer_summary(
             orders,
             as_of=end,

@@ -244,77 +244,25 @@ class ParetoNBDFitter(PurchaseModel):
         g += np.array([_dot(per_pair, dh[i]) for i in range(4)])
         return -float(ll), -g * np.array([r, alpha, s, beta])
 
-    def p_alive(
-        self,
-        frequency: float | np.ndarray,
-        recency: float | np.ndarray,
-        T: float | np.ndarray,
-    ) -> np.ndarray:
-        """Probability that a customer with history ``(x, t_x, T)`` is still alive at ``T``.
-
-        Parameters
-        ----------
-        frequency, recency, T : float or array_like
-            Repeat purchases, age at the last purchase, age at the end of the period.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``P(alive | x, t_x, T)``.
-        """
-        x, tx, T_ = _as_array(frequency, recency, T)
-        _, alive, died = self._terms(self._require_fit(), x, tx, T_)
+    def _p_alive(self, params, x, tx, T):
+        _, alive, died = self._terms(params, x, tx, T)
         return np.exp(alive - np.logaddexp(alive, died))
 
-    def expected_purchases_new(self, t: float | np.ndarray) -> np.ndarray:
-        """Expected repeat purchases of a new customer in ``(0, t]``, ``E[X(t)]``.
-
-        Parameters
-        ----------
-        t : float or array_like
-            Time since the first purchase.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``E[X(t)]``.
-        """
-        r, alpha, s, beta = self._require_fit()
-        (t_,) = _as_array(t)
+    def _expected_purchases_new(self, params, t):
+        r, alpha, s, beta = params
         if abs(s - 1.0) < 1e-10:
-            return r * beta / alpha * np.log1p(t_ / beta)
-        return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t_)) ** (s - 1))
+            return r * beta / alpha * np.log1p(t / beta)
+        return r * beta / (alpha * (s - 1)) * (1 - (beta / (beta + t)) ** (s - 1))
 
-    def expected_purchases(
-        self,
-        t: float | np.ndarray,
-        frequency: float | np.ndarray,
-        recency: float | np.ndarray,
-        T: float | np.ndarray,
-    ) -> np.ndarray:
-        """Expected purchases in ``(T, T + t]`` of a customer with history ``(x, t_x, T)``.
-
-        Parameters
-        ----------
-        t : float or array_like
-            Horizon after the end of the calibration period.
-        frequency, recency, T : float or array_like
-            Repeat purchases, age at the last purchase, age at the end of the period.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``E[Y(t) | x, t_x, T]``.
-        """
-        r, alpha, s, beta = self._require_fit()
-        t_, x, tx, T_ = _as_array(t, frequency, recency, T)
+    def _expected_purchases(self, params, t, x, tx, T):
+        r, alpha, s, beta = params
         if abs(s - 1.0) < 1e-10:
-            per_alive = (r + x) * (beta + T_) / (alpha + T_) * np.log1p(t_ / (beta + T_))
+            per_alive = (r + x) * (beta + T) / (alpha + T) * np.log1p(t / (beta + T))
         else:
             per_alive = (
                 (r + x)
-                * (beta + T_)
-                / ((alpha + T_) * (s - 1))
-                * (1 - ((beta + T_) / (beta + T_ + t_)) ** (s - 1))
+                * (beta + T)
+                / ((alpha + T) * (s - 1))
+                * (1 - ((beta + T) / (beta + T + t)) ** (s - 1))
             )
-        return per_alive * self.p_alive(x, tx, T_)
+        return per_alive * self._p_alive(params, x, tx, T)

@@ -10,7 +10,8 @@ from workbench import names as N
 __all__ = ["simulate_bgnbd", "simulate_paretonbd"]
 
 
-def _ages(n: int, T: float | np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _ages(n: int, T: float | np.ndarray) -> np.ndarray:
+    """Broadcast ``T`` to one age per customer (a writable copy)."""
     return np.broadcast_to(np.asarray(T, dtype="float64"), (n,)).copy()
 
 
@@ -48,7 +49,7 @@ def simulate_bgnbd(
     (3, 3)
     """
     rng = np.random.default_rng(seed)
-    T_ = _ages(n, T, rng)
+    T_ = _ages(n, T)
     lam = rng.gamma(r, 1.0 / alpha, n)
     p = rng.beta(a, b, n)
     x = np.zeros(n, dtype=np.int64)
@@ -100,7 +101,7 @@ def simulate_paretonbd(
     (3, 3)
     """
     rng = np.random.default_rng(seed)
-    T_ = _ages(n, T, rng)
+    T_ = _ages(n, T)
     lam = rng.gamma(r, 1.0 / alpha, n)
     mu = rng.gamma(s, 1.0 / beta, n)
     life = rng.exponential(1.0, n) / mu

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from workbench import names as N
-from workbench.clv._base import _check_btyd, _column
+from workbench.clv._base import _btyd_columns, _column
 from workbench.clv.holdout import unit_days
 
 __all__ = [
@@ -28,8 +28,6 @@ EXPECTED_PURCHASES = "expected_purchases"
 EXPECTED_SPEND = "expected_spend"
 #: output column: discounted customer lifetime value over the horizon
 CLV = "clv"
-
-_DAYS_PER_MONTH = 365.25 / 12
 
 
 def customer_lifetime_value(
@@ -98,16 +96,10 @@ def customer_lifetime_value(
         raise ValueError(f"horizon must be a positive whole number of months, got {horizon}")
     if discount_rate < 0 or margin < 0:
         raise ValueError("margin and discount_rate must be non-negative")
-    x = _column(summary, frequency_col, "frequency (repeat purchases)")
-    tx = _column(summary, recency_col, "recency (age at last purchase)")
-    T = _column(summary, T_col, "T (age at the end of the period)")
-    _check_btyd(x, tx, T, cols=(frequency_col, recency_col, T_col))
-    if spend_model is None:
-        spend = _column(summary, monetary_value_col, "monetary_value (mean repeat spend)")
-    else:
-        m = _column(summary, monetary_value_col, "monetary_value (mean repeat spend)")
-        spend = spend_model.expected_spend(x, m)
-    month = _DAYS_PER_MONTH / unit_days(time_unit)
+    x, tx, T = _btyd_columns(summary, frequency_col, recency_col, T_col)
+    m = _column(summary, monetary_value_col, "monetary_value (mean repeat spend)")
+    spend = m if spend_model is None else spend_model.expected_spend(x, m)
+    month = unit_days("M") / unit_days(time_unit)
     value = np.zeros(len(x))
     prev = np.zeros(len(x))
     for k in range(1, int(horizon) + 1):
