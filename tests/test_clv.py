@@ -5,6 +5,7 @@ Published numbers: /work/shared/data/*/README.md, copied to workbench/datasets/R
 
 from __future__ import annotations
 
+import inspect
 import json
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 from scipy.integrate import quad
 from scipy.special import gammaln, hyp2f1
 
+from workbench import clv
 from workbench.cli import main
 from workbench.clv import (
     BetaGeoBetaBinomFitter,
@@ -35,6 +37,7 @@ from workbench.clv import (
     plot_retention_curve,
     simulate_bgnbd,
     simulate_paretonbd,
+    unit_days,
 )
 from workbench.clv._base import _compress
 from workbench.clv.paretonbd import _log_hyp_grad
@@ -581,6 +584,68 @@ def test_figures_use_labels(bgnbd, cal_holdout):
     assert len(plot_cumulative_repeat_purchases(curve).data) == 2
     sbg = ShiftedBetaGeoFitter().set_params(alpha=0.704, beta=1.182)
     assert len(plot_retention_curve(sbg.predict(7), observed=retention_cohort()).data) == 2
+
+
+def test_figure_errors_name_missing_and_found_columns():
+    partial = pd.DataFrame({"n_customers": [5], "actual": [0.2]})
+    with pytest.raises(
+        ValueError,
+        match=r"'predicted'.*it has n_customers, actual.*workbench\.clv\.holdout_comparison",
+    ):
+        plot_holdout_comparison(partial)
+    sbg = ShiftedBetaGeoFitter().set_params(alpha=0.704, beta=1.182)
+    wrong = retention_cohort().rename(columns={"active": "alive"})
+    with pytest.raises(
+        ValueError, match=r"observed.*'active'.*it has period, alive.*retention_cohort"
+    ):
+        plot_retention_curve(sbg.predict(7), observed=wrong)
+
+
+def test_cumulative_curve_without_calibration_customers_says_so():
+    orders = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b"],
+            "order_date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]),
+        }
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"no customer.*on or before calibration_end 2023-06-30.*first order is on "
+        r"2024-01-01.*later calibration_end",
+    ):
+        cumulative_repeat_purchases(
+            _published_bgnbd(), orders, calibration_end="2023-06-30", holdout_end="2024-06-30"
+        )
+
+
+def test_non_pandas_summary_error_gives_the_fix():
+    import polars as pl
+
+    frame = pl.DataFrame({"frequency": [1], "recency": [1.0], "T": [2.0]})
+    with pytest.raises(TypeError, match=r"polars.*\.to_pandas\(\).*metrics\.customer_summary"):
+        BetaGeoFitter().fit(frame)
+
+
+def test_time_units_extend_the_tiers_table():
+    from workbench.tiers import UNIT_DAYS
+
+    assert {u: unit_days(u) for u in UNIT_DAYS} == dict(UNIT_DAYS)
+    assert unit_days("month") == pytest.approx(365.25 / 12)
+
+
+@pytest.mark.parametrize("name", clv.__all__)
+def test_public_functions_are_fully_typed(name):
+    obj = getattr(clv, name)
+    funcs = [obj] if inspect.isfunction(obj) else []
+    if inspect.isclass(obj):
+        funcs = [f for n, f in vars(obj).items() if inspect.isfunction(f) and n[0] != "_"]
+    for func in funcs:
+        sig = inspect.signature(func)
+        untyped = [
+            p.name for p in sig.parameters.values() if p.name != "self" and p.annotation is p.empty
+        ]
+        assert not untyped, f"{func.__qualname__}: {untyped}"
+        assert sig.return_annotation is not sig.empty, func.__qualname__
 
 
 # --- command line ------------------------------------------------------------------------

@@ -624,6 +624,29 @@ def test_opportunities_past_deadline():
         opportunities_past_deadline(opp.drop(columns="protection_deadline"), as_of="2025-06-30")
 
 
+def test_opportunity_dates_as_text_blanks_allowed_unreadable_refused():
+    opp, _ = pipeline_data()
+    as_text = opp.assign(
+        created_date=opp["created_date"].dt.strftime("%Y-%m-%d"),
+        closed_date=["2025-01-31", "2025-02-11", "", "2025-07-10", " ", "2025-08-05"],
+    )
+    # blank closing dates are open opportunities: same answer as the datetime table
+    pd.testing.assert_frame_equal(
+        opportunity_pipeline(as_text, as_of="2025-06-30"),
+        opportunity_pipeline(opp, as_of="2025-06-30"),
+    )
+    bad = as_text.assign(closed_date=["2025-01-31", "soon", "", "31.02.2025", None, "x"])
+    with pytest.raises(
+        TierInputError,
+        match=r"opportunities table column 'closed_date' has 3 values that are not dates "
+        r"\(rows 1, 3, 5: 'soon', '31\.02\.2025', 'x'\).*YYYY-MM-DD.*blank",
+    ):
+        opportunity_pipeline(bad, as_of="2025-06-30")
+    late = opp.assign(protection_deadline=["2025-03-01", "n/a", "", None, "2025-06-20", ""])
+    with pytest.raises(TierInputError, match=r"'protection_deadline'.*row 1: 'n/a'"):
+        opportunities_past_deadline(late, as_of="2025-06-30")
+
+
 # --- the combined table -------------------------------------------------------------------------
 
 

@@ -143,7 +143,10 @@ register_template()
 
 
 def _check(frame: pd.DataFrame, columns: Iterable[str], what: str, producer: str) -> None:
-    """Raise a ValueError naming the missing columns and the function that makes them."""
+    """Raise a ValueError naming the missing columns, the columns found and the producer.
+
+    The one input check of the figure builders, here and in :mod:`workbench.clv.plotting`.
+    """
     if not isinstance(frame, pd.DataFrame):
         raise ValueError(
             f"{what} needs a pandas DataFrame, got {type(frame).__name__}; "
@@ -236,6 +239,7 @@ def _segment_colour(segment: str) -> str:
 
 
 def _finish(fig: go.Figure, title: str, **layout: object) -> go.Figure:
+    """Apply the workbench template, the title and any other layout keys; return ``fig``."""
     fig.update_layout(template=TEMPLATE, title={"text": title}, **layout)
     return fig
 

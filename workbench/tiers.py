@@ -41,6 +41,7 @@ from workbench.schema import OPPORTUNITY_STAGES
 
 __all__ = [
     "TierInputError",
+    "UNIT_DAYS",
     "SegmentRule",
     "RFM_SEGMENTS_EN",
     "RFM_SEGMENTS_ZH",
@@ -119,11 +120,15 @@ def _id_codes(ids: pd.Series) -> np.ndarray:
     return codes
 
 
+#: Days per time unit of a customer summary's recency (``customer_summary(time_unit=...)``);
+#: :data:`workbench.clv.TIME_UNITS` extends it with the month.
+UNIT_DAYS: Mapping[str, float] = MappingProxyType({"D": 1.0, "W": 7.0})
+
+
 def _unit_days(time_unit: str) -> float:
-    units = {"D": 1.0, "W": 7.0}
-    if time_unit not in units:
+    if time_unit not in UNIT_DAYS:
         raise ValueError(f"unknown time_unit {time_unit!r}; use 'D' (days) or 'W' (weeks)")
-    return units[time_unit]
+    return UNIT_DAYS[time_unit]
 
 
 def _check_bins(bins: int) -> int:
@@ -1393,10 +1398,32 @@ def man_actions(
 _CLOSED = ("won", "lost")
 
 
-def _dates(df: pd.DataFrame, col: str) -> pd.Series:
-    return (
-        pd.to_datetime(df[col], errors="coerce") if col in df else pd.Series(pd.NaT, index=df.index)
-    )
+def _dates(df: pd.DataFrame, col: str, what: str = "the opportunities table") -> pd.Series:
+    """Return ``df[col]`` as datetimes; blanks are missing dates, other unreadable text raises.
+
+    A missing column gives all missing dates (an optional column such as ``closed_date``).
+    """
+    if col not in df:
+        return pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+    s = df[col]
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s
+    parsed = pd.to_datetime(s, errors="coerce")
+    blank = s.isna() | s.astype("string").str.strip().eq("").fillna(True)
+    bad = parsed.isna() & ~blank
+    n = int(bad.sum())
+    if n:
+        rows = ", ".join(map(str, s.index[bad][:3]))
+        values = ", ".join(repr(str(v)) for v in s[bad].head(3))
+        more = f" and {n - 3} more" if n > 3 else ""
+        plural = "s that are not dates" if n > 1 else " that is not a date"
+        raise TierInputError(
+            f"{what} column {col!r} has {n} value{plural} "
+            f"(row{'s' if n > 1 else ''} {rows}: {values}{more}); write dates as "
+            f"YYYY-MM-DD (or load the table with workbench.load.load) and leave a date blank "
+            f"when it is unknown, e.g. the closed_date of an open opportunity"
+        )
+    return parsed
 
 
 def opportunity_pipeline(
@@ -1444,7 +1471,7 @@ def opportunity_pipeline(
     Raises
     ------
     TierInputError
-        If a column is missing.
+        If a column is missing, or a date column holds text that is not a date.
 
     Examples
     --------
@@ -1464,7 +1491,10 @@ def opportunity_pipeline(
         "the opportunities table",
         "see docs/data_model.md",
     )
-    opp = opportunities[_dates(opportunities, created_col) <= as_of]
+    created = _dates(opportunities, created_col)
+    closed = _dates(opportunities, closed_col)
+    keep = (created <= as_of).to_numpy()
+    opp = opportunities[keep]
     keys = [] if by is None else ([by] if isinstance(by, str) else list(by))
     need_customers = [k for k in keys if k not in opp.columns]
     if need_customers:
@@ -1478,11 +1508,13 @@ def opportunity_pipeline(
         _require(cust, [customer_col, *need_customers], "the customers table")
         cust = cust[[customer_col, *need_customers]].drop_duplicates(customer_col)
         opp = opp.merge(cust, on=customer_col, how="left")
+    # the customer merge keeps the rows in order but renumbers them: realign the dates
+    created = pd.Series(created.to_numpy()[keep], index=opp.index)
+    closed = pd.Series(closed.to_numpy()[keep], index=opp.index)
     stage = opp[stage_col].astype("string")
-    closed = _dates(opp, closed_col)
     done = stage.isin(_CLOSED) & (closed.isna() | (closed <= as_of))
     amount = pd.to_numeric(opp[amount_col], errors="coerce") if amount_col in opp else 0.0
-    cycle = (closed - _dates(opp, created_col)).dt.days.where(done)
+    cycle = (closed - created).dt.days.where(done)
     frame = pd.DataFrame(
         {
             "_one": 1,
@@ -1550,7 +1582,7 @@ def opportunities_past_deadline(
     Raises
     ------
     TierInputError
-        If the deadline column is missing.
+        If the deadline column is missing, or a date column holds text that is not a date.
 
     Examples
     --------

@@ -29,7 +29,12 @@ class ConvergenceError(ValueError):
 def _column(frame: pd.DataFrame, col: str, what: str) -> np.ndarray:
     """Return ``frame[col]`` as float64, or raise naming the column and the fix."""
     if not isinstance(frame, pd.DataFrame):
-        raise TypeError(f"expected a pandas DataFrame with a {col!r} column, got {type(frame)}")
+        kind = f"{type(frame).__module__}.{type(frame).__name__}"
+        raise TypeError(
+            f"expected a pandas DataFrame with a {col!r} column, got {kind}: call "
+            f".to_pandas() on a Polars frame (.toPandas() on Spark, .df() on DuckDB), or "
+            f"summarise an orders table with workbench.metrics.customer_summary first"
+        )
     if col not in frame.columns:
         raise ValueError(
             f"the customer summary has no column {col!r} ({what}); found "
@@ -277,15 +282,13 @@ class BaseFitter:
                 best = res
         res = best
         if (
-            res is None
-            or not np.isfinite(res.fun)
+            not np.isfinite(res.fun)
             or res.fun >= 1e299
             or np.any(np.abs(res.x) >= _EDGE)
             or not (res.success or np.max(np.abs(res.jac)) < 1e-4)
         ):
-            msg = getattr(res, "message", "no finite likelihood")
             raise ConvergenceError(
-                f"the {self._model_name} fit did not converge ({msg}); parameters reached "
+                f"the {self._model_name} fit did not converge ({res.message}); parameters reached "
                 f"{ {k: float(f'{v:.6g}') for k, v in zip(self._param_names, np.exp(res.x))} } "
                 f"(a value near 0 or in the millions means the data cannot pin it down, e.g. "
                 f"too few repeat buyers). {self._what_to_try()}"

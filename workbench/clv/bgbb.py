@@ -142,7 +142,9 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         ll = self._loglik_params(np.exp(log_params), d["x"], d["tx"], d["n"])
         return -float(_dot(d["w"], ll)), None
 
-    def log_likelihood(self, frequency, recency, periods) -> np.ndarray:
+    def log_likelihood(
+        self, frequency: int | np.ndarray, recency: int | np.ndarray, periods: int | np.ndarray
+    ) -> np.ndarray:
         """Per-customer log-likelihood at the fitted (or set) parameters.
 
         Parameters
@@ -157,7 +159,13 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         """
         return self._loglik_params(self._require_fit(), frequency, recency, periods)
 
-    def p_alive(self, frequency, recency, periods, future: int = 1) -> np.ndarray:
+    def p_alive(
+        self,
+        frequency: int | np.ndarray,
+        recency: int | np.ndarray,
+        periods: int | np.ndarray,
+        future: int = 1,
+    ) -> np.ndarray:
         """Probability of being alive at opportunity ``periods + future``.
 
         Parameters
@@ -182,7 +190,13 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         )
         return np.exp(num - self._loglik_params(params, x, tx, n))
 
-    def expected_purchases(self, m_periods, frequency, recency, periods) -> np.ndarray:
+    def expected_purchases(
+        self,
+        m_periods: int | np.ndarray,
+        frequency: int | np.ndarray,
+        recency: int | np.ndarray,
+        periods: int | np.ndarray,
+    ) -> np.ndarray:
         """Expected transactions in the next ``m_periods`` opportunities.
 
         Parameters
@@ -206,7 +220,7 @@ class BetaGeoBetaBinomFitter(BaseFitter):
         p5 = np.exp(gammaln(1 + delta + n + m) - gammaln(gamma + delta + n + m))
         return np.exp(p2 - log_l) * p3 * (p4 - p5)
 
-    def expected_purchases_new(self, n_periods) -> np.ndarray:
+    def expected_purchases_new(self, n_periods: int | np.ndarray) -> np.ndarray:
         """Expected repeat transactions of a new customer in the first ``n_periods`` opportunities.
 
         Parameters

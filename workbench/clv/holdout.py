@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 from workbench import names as N
+from workbench.clv._base import PurchaseModel
+from workbench.tiers import UNIT_DAYS
 
 __all__ = [
     "TIME_UNITS",
@@ -25,8 +27,9 @@ __all__ = [
     "cumulative_repeat_purchases",
 ]
 
-#: Time units of the summaries, in days (a month is 365.25 / 12 days).
-TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
+#: Time units of the summaries, in days: the tiers' units (:data:`workbench.tiers.UNIT_DAYS`,
+#: those of ``customer_summary``) plus the month of the models (365.25 / 12 days).
+TIME_UNITS: dict[str, float] = {**UNIT_DAYS, "M": 365.25 / 12}
 _UNIT_ALIASES = {"day": "D", "days": "D", "week": "W", "weeks": "W", "month": "M", "months": "M"}
 
 
@@ -305,7 +308,7 @@ def calibration_holdout(
 
 
 def holdout_comparison(
-    model,
+    model: PurchaseModel,
     cal_holdout: pd.DataFrame,
     *,
     max_frequency: int = 7,
@@ -360,7 +363,7 @@ def holdout_comparison(
 
 
 def cumulative_repeat_purchases(
-    model,
+    model: PurchaseModel,
     transactions: pd.DataFrame,
     *,
     calibration_end: str | pd.Timestamp,
@@ -394,6 +397,12 @@ def cumulative_repeat_purchases(
         Index ``period`` (1, 2, ...); columns ``date`` (last day of the period),
         ``actual`` and ``expected`` (cumulative repeat purchase days) and
         ``holdout`` (True after ``calibration_end``).
+
+    Raises
+    ------
+    ValueError
+        If no customer has an order on or before ``calibration_end``, or the time unit
+        is unknown.
     """
     days = unit_days(time_unit)
     cal_end, hold_end = pd.Timestamp(calibration_end), pd.Timestamp(holdout_end)
@@ -401,6 +410,16 @@ def cumulative_repeat_purchases(
     daily = daily[daily["d"] <= hold_end]
     first = daily.groupby("c", observed=True)["d"].transform("min")
     keep_c = first <= cal_end
+    if not keep_c.any():
+        found = (
+            f"the first order is on {daily['d'].min().date()}"
+            if len(daily)
+            else f"no order is on or before holdout_end {hold_end.date()}"
+        )
+        raise ValueError(
+            f"no customer has an order on or before calibration_end {cal_end.date()} "
+            f"({found}): choose a later calibration_end, the same as in calibration_holdout"
+        )
     daily, first = daily[keep_c], first[keep_c]
     start = daily["d"].min()
     n_periods = int(np.floor(((hold_end - start).days + 1) / days))

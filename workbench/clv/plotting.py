@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from workbench.labels import check_lang, label
-from workbench.plots import ABC_COLORS, PALETTE, TEMPLATE
+from workbench.plots import ABC_COLORS, PALETTE, _check, _finish
 
 __all__ = [
     "plot_holdout_comparison",
@@ -16,20 +16,6 @@ __all__ = [
     "plot_clv_distribution",
     "plot_retention_curve",
 ]
-
-
-def _need(frame: pd.DataFrame, cols: list[str], producer: str) -> None:
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"the table has no column {', '.join(map(repr, missing))}; make it with "
-            f"workbench.clv.{producer}()"
-        )
-
-
-def _layout(fig: go.Figure, title: str, x: str, y: str) -> go.Figure:
-    fig.update_layout(template=TEMPLATE, title=title, xaxis_title=x, yaxis_title=y)
-    return fig
 
 
 def plot_holdout_comparison(table: pd.DataFrame, *, lang: str = "en") -> go.Figure:
@@ -55,7 +41,12 @@ def plot_holdout_comparison(table: pd.DataFrame, *, lang: str = "en") -> go.Figu
     2
     """
     check_lang(lang)
-    _need(table, ["actual", "predicted"], "holdout_comparison")
+    _check(
+        table,
+        ["actual", "predicted"],
+        "plot_holdout_comparison",
+        "workbench.clv.holdout_comparison",
+    )
     x = [str(i) for i in table.index]
     fig = go.Figure(
         [
@@ -74,11 +65,11 @@ def plot_holdout_comparison(table: pd.DataFrame, *, lang: str = "en") -> go.Figu
         ]
     )
     fig.update_layout(barmode="group")
-    return _layout(
+    return _finish(
         fig,
         label("clv.title.holdout", lang),
-        label("clv.axis.calibration_frequency", lang),
-        label("clv.axis.holdout_mean", lang),
+        xaxis_title=label("clv.axis.calibration_frequency", lang),
+        yaxis_title=label("clv.axis.holdout_mean", lang),
     )
 
 
@@ -98,7 +89,12 @@ def plot_cumulative_repeat_purchases(curve: pd.DataFrame, *, lang: str = "en") -
         Two line traces; a dashed vertical line at the last calibration period.
     """
     check_lang(lang)
-    _need(curve, ["actual", "expected"], "cumulative_repeat_purchases")
+    _check(
+        curve,
+        ["actual", "expected"],
+        "plot_cumulative_repeat_purchases",
+        "workbench.clv.cumulative_repeat_purchases",
+    )
     x = np.asarray(curve.index)
     fig = go.Figure(
         [
@@ -126,11 +122,11 @@ def plot_cumulative_repeat_purchases(curve: pd.DataFrame, *, lang: str = "en") -
             line_color=PALETTE[8],
             annotation_text=label("clv.series.end_of_calibration", lang),
         )
-    return _layout(
+    return _finish(
         fig,
         label("clv.title.cumulative", lang),
-        label("clv.axis.period", lang),
-        label("clv.axis.cumulative", lang),
+        xaxis_title=label("clv.axis.period", lang),
+        yaxis_title=label("clv.axis.cumulative", lang),
     )
 
 
@@ -156,7 +152,12 @@ def plot_p_alive_distribution(
         One histogram trace.
     """
     check_lang(lang)
-    _need(frame, [p_alive_col], "customer_lifetime_value")
+    _check(
+        frame,
+        [p_alive_col],
+        "plot_p_alive_distribution",
+        "workbench.clv.customer_lifetime_value",
+    )
     fig = go.Figure(
         go.Histogram(
             x=frame[p_alive_col],
@@ -165,11 +166,11 @@ def plot_p_alive_distribution(
             name=label("clv.axis.p_alive", lang),
         )
     )
-    return _layout(
+    return _finish(
         fig,
         label("clv.title.p_alive", lang),
-        label("clv.axis.p_alive", lang),
-        label("word.customers", lang),
+        xaxis_title=label("clv.axis.p_alive", lang),
+        yaxis_title=label("word.customers", lang),
     )
 
 
@@ -202,7 +203,7 @@ def plot_clv_distribution(
         One histogram trace per ABC class (or one in all).
     """
     check_lang(lang)
-    _need(frame, [clv_col], "customer_lifetime_value")
+    _check(frame, [clv_col], "plot_clv_distribution", "workbench.clv.customer_lifetime_value")
     if abc_col in frame.columns:
         traces = [
             go.Histogram(
@@ -220,11 +221,11 @@ def plot_clv_distribution(
         ]
     fig = go.Figure(traces)
     fig.update_layout(barmode="stack")
-    return _layout(
+    return _finish(
         fig,
         label("clv.title.clv", lang, horizon=horizon),
-        label("clv.axis.clv", lang),
-        label("word.customers", lang),
+        xaxis_title=label("clv.axis.clv", lang),
+        yaxis_title=label("word.customers", lang),
     )
 
 
@@ -246,9 +247,35 @@ def plot_retention_curve(
     -------
     plotly.graph_objects.Figure
         Model line, plus observed markers.
+
+    Raises
+    ------
+    ValueError
+        If ``curve`` or ``observed`` lacks a column it needs.
+
+    Examples
+    --------
+    >>> from workbench.clv import ShiftedBetaGeoFitter
+    >>> from workbench.datasets import retention_cohort
+    >>> sbg = ShiftedBetaGeoFitter().set_params(alpha=0.704, beta=1.182)
+    >>> len(plot_retention_curve(sbg.predict(7), observed=retention_cohort()).data)
+    2
     """
     check_lang(lang)
-    _need(curve, ["survival"], "ShiftedBetaGeoFitter.predict")
+    _check(
+        curve,
+        ["survival"],
+        "plot_retention_curve",
+        "workbench.clv.ShiftedBetaGeoFitter.predict",
+    )
+    if observed is not None:
+        _check(
+            observed,
+            ["period", "active"],
+            "plot_retention_curve(observed=...)",
+            "workbench.datasets.retention_cohort() (or any cohort table with one row "
+            "per period and its customers still active)",
+        )
     fig = go.Figure(
         go.Scatter(
             x=np.asarray(curve.index),
@@ -269,9 +296,9 @@ def plot_retention_curve(
                 marker={"color": PALETTE[0]},
             )
         )
-    return _layout(
+    return _finish(
         fig,
         label("clv.title.retention", lang),
-        label("clv.axis.renewal_period", lang),
-        label("clv.axis.survival", lang),
+        xaxis_title=label("clv.axis.renewal_period", lang),
+        yaxis_title=label("clv.axis.survival", lang),
     )

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from workbench import names as N
-from workbench.clv._base import _btyd_columns, _column
+from workbench.clv._base import PurchaseModel, _btyd_columns, _column
+from workbench.clv.gammagamma import GammaGammaFitter
 from workbench.clv.holdout import unit_days
 
 __all__ = [
@@ -31,8 +32,8 @@ CLV = "clv"
 
 
 def customer_lifetime_value(
-    purchase_model,
-    spend_model,
+    purchase_model: PurchaseModel,
+    spend_model: GammaGammaFitter | None,
     summary: pd.DataFrame,
     *,
     horizon: int = 12,
