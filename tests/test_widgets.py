@@ -208,6 +208,24 @@ def test_segment_and_filter_combine(ex):
     assert list(ex.figures["tiers"].data[0].x) == [0, 0, 1, 0, 0, 0]
 
 
+def _shown(chart) -> dict:
+    """The plotly figure an Output chart sends to the browser (its one MIME bundle)."""
+    (output,) = chart.outputs
+    assert output["output_type"] == "display_data"
+    return output["data"]["application/vnd.plotly.v1+json"]
+
+
+def test_charts_send_the_redrawn_figure_to_the_browser(ex):
+    assert _shown(ex.charts["tiers"])["data"][0]["x"] == [1, 0, 4, 0, 0, 1]
+    ex.salesperson.value = "Wang"  # c2, c4, c5: repeat, dormant, repeat
+    shown = _shown(ex.charts["tiers"])
+    assert shown["data"][0]["type"] == "funnel"
+    assert shown["data"][0]["x"] == [0, 0, 2, 0, 0, 1]
+    assert shown["layout"]["title"]["text"] == ex.figures["tiers"].layout.title.text
+    tree = _shown(ex.charts["segments"])["data"][0]
+    assert sorted(tree["ids"]) == ["lost", "loyal_customers", "potential_loyalist"]
+
+
 def test_category_filter_goes_through_the_products_table(ex):
     ex.category.value = "Toys"  # product p2: c2, c3 and one line of c5
     assert _ids(ex.table) == ["c5", "c2", "c3"]

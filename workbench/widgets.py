@@ -7,7 +7,7 @@ it by setting values::
     ex = segment_explorer(dataset, lang="zh")
     ex.segment.value = "champions"
     ex.table            # the customers shown, a DataFrame
-    ex.figures["rfm"]   # a plotly FigureWidget
+    ex.figures["rfm"]   # the plotly Figure drawn in ex.charts["rfm"]
 
 The explorers compute no metric themselves: the per-customer table comes from
 :func:`workbench.metrics.customer_summary` and :mod:`workbench.tiers`, once per as-of date
@@ -17,13 +17,21 @@ once), so a change of filter on 200,000 customers redraws in a fraction of a sec
 selected order lines per period for the trend (a ``bincount`` over the cached codes, equal
 to :func:`workbench.metrics.sales_report` on those lines; a test checks it). Figures come
 from :mod:`workbench.plots`.
+
+Each chart is an :class:`ipywidgets.Output` whose one output is the figure as plotly's
+MIME bundle (``application/vnd.plotly.v1+json``), drawn by plotly's JupyterLab extension
+(``jupyterlab-plotly``) in JupyterLab and in Voilà; the current :class:`plotly.graph_objects.Figure`
+of each chart is kept in ``figures``. Not plotly's ``FigureWidget``: it is an anywidget
+that sends the 5 MB plotly.js bundle as each widget's module, and anywidget gives up on a
+model whose module takes more than 2 s to load (anywidget 0.11): on a busy machine some
+of five charts then never redraw in the browser. The MIME renderer loads plotly.js once.
 """
 
 from __future__ import annotations
 
 import base64
-import copy
 import html
+import json
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,19 +77,23 @@ _ALL = ""
 # --- small helpers -------------------------------------------------------------------------
 
 
-def _replace_figure(widget: go.FigureWidget, fig: go.Figure) -> None:
-    """Swap the traces and layout of ``widget`` for those of ``fig``.
+_PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
-    Views already shown get the change as messages; the synchronised state is refreshed
-    as well (plotly does so only when the FigureWidget itself is displayed, not when it
-    sits inside a box), so that a view created later, e.g. by Voilà, draws the figure.
+
+def _chart(**layout: Any) -> W.Output:
+    """An empty chart: an Output widget that :func:`_draw` fills with a figure."""
+    return W.Output(layout=W.Layout(**layout))
+
+
+def _draw(chart: W.Output, fig: go.Figure) -> None:
+    """Show ``fig`` in ``chart`` as plotly's MIME bundle, replacing what it showed.
+
+    Setting the Output widget's ``outputs`` (not capturing a ``display`` call) works in
+    callbacks, in Voilà and without a kernel (tests).
     """
-    with widget.batch_update():
-        widget.data = ()
-        widget.add_traces(fig.data)
-        widget.layout = fig.layout
-    widget._widget_layout = copy.deepcopy(widget._layout_obj._props)
-    widget._widget_data = copy.deepcopy(widget._data)
+    title = fig.layout.title.text or ""
+    bundle = {_PLOTLY_MIME: json.loads(fig.to_json()), "text/plain": f"<Figure: {title}>"}
+    chart.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
 
 
 def _html_table(frame: pd.DataFrame, lang: str, max_rows: int = _TABLE_ROWS) -> str:
@@ -273,10 +285,10 @@ class SegmentExplorer(W.VBox):
     Build it with :func:`segment_explorer`. Controls (``ipywidgets``): ``as_of``,
     ``period``, ``freq``, ``scheme``, ``tier_method``, ``department``, ``salesperson``,
     ``outlet``, ``category``, ``segment``, ``tier``, ``trend_by``, ``export_button``.
-    Figures (``plotly.graph_objects.FigureWidget``) in ``figures``: ``"rfm"`` (R × F
-    heatmap of the selected customers), ``"segments"`` (treemap of the filtered customers;
-    clicking a tile selects the segment), ``"tiers"`` (lifecycle funnel or ABC bars),
-    ``"pareto"`` and ``"trend"`` (sales of the selected customers by period).
+    Figures (``plotly.graph_objects.Figure``, drawn in the Output widgets ``charts`` of
+    the same names) in ``figures``: ``"rfm"`` (R × F heatmap of the selected customers),
+    ``"segments"`` (treemap of the filtered customers), ``"tiers"`` (lifecycle funnel or
+    ABC bars), ``"pareto"`` and ``"trend"`` (sales of the selected customers by period).
 
     Attributes
     ----------
@@ -346,14 +358,20 @@ class SegmentExplorer(W.VBox):
             style=style,
         )
         self.export_button = W.Button(
-            description=label("widget.export", lang), icon="download", button_style="primary"
+            description=label("widget.export", lang),
+            icon="download",
+            button_style="primary",
+            layout=W.Layout(width="auto"),
         )
         self.status = W.HTML()
         self.download = W.HTML()
         self.table_view = W.HTML()
-        self.figures: dict[str, go.FigureWidget] = {
-            name: go.FigureWidget() for name in ("rfm", "segments", "tiers", "pareto", "trend")
+        half = {"flex": "1 1 0", "min_width": "420px"}
+        self.charts: dict[str, W.Output] = {
+            name: _chart(**half) for name in ("rfm", "segments", "tiers", "pareto")
         }
+        self.charts["trend"] = _chart(width="100%")
+        self.figures: dict[str, go.Figure] = {name: go.Figure() for name in self.charts}
         self.table = pd.DataFrame()
         self.customers = pd.DataFrame()
         self._set_choices()
@@ -380,11 +398,12 @@ class SegmentExplorer(W.VBox):
                 W.HBox([self.status, self.download]),
             ]
         )
+        row = W.Layout(width="100%", flex_flow="row wrap")
         charts = W.VBox(
             [
-                W.HBox([self.figures["segments"], self.figures["rfm"]]),
-                W.HBox([self.figures["tiers"], self.figures["pareto"]]),
-                self.figures["trend"],
+                W.HBox([self.charts["segments"], self.charts["rfm"]], layout=row),
+                W.HBox([self.charts["tiers"], self.charts["pareto"]], layout=row),
+                self.charts["trend"],
             ]
         )
         super().__init__([controls, charts, self.table_view])
@@ -434,10 +453,6 @@ class SegmentExplorer(W.VBox):
             self._set_choices()
         self._refresh()
 
-    def _on_tile_click(self, trace: Any, points: Any, _state: Any) -> None:
-        if points.point_inds:
-            self.segment.value = str(trace.ids[points.point_inds[0]])
-
     def _filter_masks(self, prep: _Prepared) -> tuple[np.ndarray, np.ndarray]:
         """Return (customer mask, order-line mask) of the department... filters."""
         n = len(prep.customers)
@@ -475,25 +490,19 @@ class SegmentExplorer(W.VBox):
         self.table = chosen.reset_index(drop=True)
         # figures
         cols = [N.R_SCORE, N.F_SCORE, N.RFM_MONETARY]
-        _replace_figure(
-            self.figures["rfm"],
-            plots.rfm_heatmap(scored.reindex(columns=cols).dropna(), lang=lang),
-        )
+        self._draw("rfm", plots.rfm_heatmap(scored.reindex(columns=cols).dropna(), lang=lang))
         tree_rows = cust.loc[tier_sel & bought, [seg_col, N.RFM_MONETARY]]
-        _replace_figure(
-            self.figures["segments"],
-            plots.segment_treemap(tree_rows, scheme=self.scheme.value, lang=lang),
+        self._draw(
+            "segments", plots.segment_treemap(tree_rows, scheme=self.scheme.value, lang=lang)
         )
-        if self.figures["segments"].data:
-            self.figures["segments"].data[0].on_click(self._on_tile_click)
         if tier_col == N.LIFECYCLE_TIER:
             tier_fig = plots.lifecycle_funnel(cust.loc[seg_sel, [tier_col]], lang=lang)
         else:
             rows = cust.loc[seg_sel & bought, [tier_col, prep.abc_value]]
             tier_fig = plots.abc_bars(rows, class_col=tier_col, value_col=prep.abc_value, lang=lang)
-        _replace_figure(self.figures["tiers"], tier_fig)
-        _replace_figure(self.figures["pareto"], self._pareto(scored))
-        _replace_figure(self.figures["trend"], self._trend(prep, selected, lines))
+        self._draw("tiers", tier_fig)
+        self._draw("pareto", self._pareto(scored))
+        self._draw("trend", self._trend(prep, selected, lines))
         self.status.value = html.escape(
             label("widget.shown", lang, shown=f"{len(chosen):,}", total=f"{len(cust):,}")
         )
@@ -513,6 +522,10 @@ class SegmentExplorer(W.VBox):
         view = self._translate(view.head(_TABLE_ROWS))
         view = view.rename(columns={seg_col: "segment", "abc_value": N.ABC_CLASS})
         self.table_view.value = _html_table(view, lang)
+
+    def _draw(self, name: str, fig: go.Figure) -> None:
+        self.figures[name] = fig
+        _draw(self.charts[name], fig)
 
     def _translate(self, frame: pd.DataFrame) -> pd.DataFrame:
         out = frame.copy()
@@ -678,8 +691,9 @@ class Customer360(W.VBox):
         ``contacts`` (with role names), ``requirements``, ``receivables`` (open amount,
         days overdue), ``tier_history`` (lifecycle tier at the last quarter ends) and
         ``alerts`` (the worklist's reasons), each empty when the table is absent.
-    figures : dict of str to plotly.graph_objects.FigureWidget
-        ``"purchases"``: revenue per month.
+    figures : dict of str to plotly.graph_objects.Figure
+        ``"purchases"``: revenue per month, drawn in the Output widget
+        ``charts["purchases"]``.
     """
 
     SECTIONS = (
@@ -722,7 +736,8 @@ class Customer360(W.VBox):
         )
         self.results = W.Select(description=label("widget.matches", lang), rows=6)
         self.message = W.HTML()
-        self.figures = {"purchases": go.FigureWidget()}
+        self.charts = {"purchases": _chart(width="100%")}
+        self.figures = {"purchases": go.Figure()}
         self.tables: dict[str, pd.DataFrame] = {s: pd.DataFrame() for s in self.SECTIONS}
         self.views = {s: W.HTML() for s in self.SECTIONS}
         titles = {
@@ -746,7 +761,7 @@ class Customer360(W.VBox):
                 W.HBox([self.search, self.results]),
                 self.message,
                 self.tabs,
-                self.figures["purchases"],
+                self.charts["purchases"],
             ]
         )
 
@@ -821,8 +836,8 @@ class Customer360(W.VBox):
             else:
                 self.views[section].value = html.escape(self._empty_text(section))
         purchases = self.tables["purchases"]
-        fig = self._purchase_figure(purchases)
-        _replace_figure(self.figures["purchases"], fig)
+        self.figures["purchases"] = self._purchase_figure(purchases)
+        _draw(self.charts["purchases"], self.figures["purchases"])
 
     def _empty_text(self, section: str) -> str:
         table = {"purchases": "orders"}.get(section, section)
@@ -1008,8 +1023,9 @@ class GrowthLevers(W.VBox):
         ``years`` with retention), ``referred_customers`` and ``referral_revenue``, from
         :func:`workbench.metrics.growth_levers` and
         :func:`workbench.metrics.referral_projection`.
-    figures : dict of str to plotly.graph_objects.FigureWidget
-        ``"revenue"``: baseline, scenario and referral revenue.
+    figures : dict of str to plotly.graph_objects.Figure
+        ``"revenue"``: baseline, scenario and referral revenue, drawn in the Output
+        widget ``charts["revenue"]``.
     """
 
     def __init__(self, *, lang: str = "en") -> None:
@@ -1055,7 +1071,8 @@ class GrowthLevers(W.VBox):
         self.load_button = W.Button(description=text("example"), button_style="primary")
         self.baseline_button = W.Button(description=text("set_baseline"))
         self.summary = W.HTML()
-        self.figures = {"revenue": go.FigureWidget()}
+        self.charts = {"revenue": _chart(width="100%")}
+        self.figures = {"revenue": go.Figure()}
         self.result: dict[str, float] = {}
         self._baseline = {k: _LEVER_DEFAULTS[k] for k in ("customers", "purchases", "order_value")}
         self._busy = False
@@ -1083,7 +1100,7 @@ class GrowthLevers(W.VBox):
                         self.summary,
                     ]
                 ),
-                self.figures["revenue"],
+                self.charts["revenue"],
             ]
         )
 
@@ -1181,7 +1198,8 @@ class GrowthLevers(W.VBox):
                 "revenue": [r["baseline_revenue"], r["revenue"], r["referral_revenue"]],
             }
         )
-        _replace_figure(self.figures["revenue"], plots.growth_bars(bars, lang=lang))
+        self.figures["revenue"] = plots.growth_bars(bars, lang=lang)
+        _draw(self.charts["revenue"], self.figures["revenue"])
 
 
 def growth_levers(lang: str = "en") -> GrowthLevers:
