@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 WB := $(VENV)/bin/workbench
 SYSDEPS_DEBIAN := chromium postgresql openjdk-17-jre-headless
 
-.PHONY: help venv install install-dev sysdeps report test test-fast sample bench lint format explore docs clean
+.PHONY: help venv install install-dev sysdeps report test test-fast sample bench lint format explore screenshots docs clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,15 +52,18 @@ bench: install-dev ## Measure speed and memory against the peers; writes BENCHMA
 	$(PY) benchmarks/run.py
 
 lint: install-dev ## ruff check and format check
-	$(VENV)/bin/ruff check workbench tests benchmarks
-	$(VENV)/bin/ruff format --check workbench tests benchmarks
+	$(VENV)/bin/ruff check workbench tests benchmarks scripts
+	$(VENV)/bin/ruff format --check workbench tests benchmarks scripts
 
 format: install-dev ## Apply ruff's formatting and fixable lint
-	$(VENV)/bin/ruff format workbench tests benchmarks
-	$(VENV)/bin/ruff check --fix workbench tests benchmarks
+	$(VENV)/bin/ruff format workbench tests benchmarks scripts
+	$(VENV)/bin/ruff check --fix workbench tests benchmarks scripts
 
 explore: install-dev ## Serve the explorers as web apps (Voila) on http://127.0.0.1:8866
 	$(VENV)/bin/voila notebooks/explore --port=8866 --no-browser --Voila.ip=127.0.0.1
+
+screenshots: install-dev ## Regenerate docs/screenshots/ (needs Debian's fonts-noto-cjk for Chinese)
+	$(PY) scripts/screenshots.py
 
 docs: install ## Regenerate docs/data_model.md from the schema
 	$(WB) schema --out docs/data_model.md
