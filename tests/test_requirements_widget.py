@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipywidgets
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from workbench.config import REPORTS_DIR
 from workbench.requirements import RequirementError
 from workbench.requirements_widget import (
     RequirementBrowser,
@@ -65,11 +67,20 @@ def _trend(b: RequirementBrowser) -> dict[str, int]:
     return {t.meta: sum(t.y) for t in b.trend.data}
 
 
+def _shown(chart: ipywidgets.Output) -> dict:
+    """The plotly figure an Output chart sends to the browser (its one MIME bundle)."""
+    (output,) = chart.outputs
+    assert output["output_type"] == "display_data"
+    return output["data"]["application/vnd.plotly.v1+json"]
+
+
 def test_initial_view_shows_every_need(browser):
     assert _ids(browser) == ["R1", "R2", "R3", "R4", "R5", "R6", "R7"]
     assert "7 needs from 6 customers" in browser.table.value
     assert _trend(browser) == {"mobile": 3, "reporting": 2, "qualification": 1, "special": 1}
-    assert isinstance(browser.trend, go.FigureWidget)
+    assert isinstance(browser.trend, go.Figure)
+    assert not isinstance(browser.trend, go.FigureWidget)  # see docs/explorers.md
+    assert browser.trend_chart in browser.children[4].children  # the trend tab
     # months Jan-Mar 2025, no gap
     assert [x.strftime("%Y-%m") for x in browser.trend.data[0].x] == [
         "2025-01",
@@ -83,6 +94,24 @@ def test_category_filter(browser):
     assert _ids(browser) == ["R1", "R2", "R3"]
     assert _trend(browser) == {"mobile": 3}
     assert list(browser.trend.data[0].y) == [2, 1]
+
+
+def test_filter_change_sends_the_redrawn_trend_to_the_browser(browser):
+    shown = _shown(browser.trend_chart)
+    assert {t["meta"]: sum(t["y"]) for t in shown["data"]} == {
+        "mobile": 3,
+        "reporting": 2,
+        "qualification": 1,
+        "special": 1,
+    }
+    browser.filters["branch"].value = ("South",)  # R2 mobile, R5 qualification, R6 reporting
+    shown = _shown(browser.trend_chart)
+    lines = {t["meta"]: t["y"] for t in shown["data"]}
+    assert lines == {"mobile": [1, 0, 0], "qualification": [0, 0, 1], "reporting": [0, 0, 1]}
+    assert shown["data"][0]["x"][0].startswith("2025-01")
+    assert shown["layout"]["title"]["text"] == "Needs per month by category"
+    browser.filters["status"].value = ("delivered",)  # only R4, in the North
+    assert _shown(browser.trend_chart)["data"] == []
 
 
 def test_filters_combine(browser):
@@ -128,6 +157,20 @@ def test_niches_follow_the_selection(browser):
     browser.filters["branch"].value = ("South",)
     assert browser.niche_frame.empty
     assert "No category is shared" in browser.niches.value
+
+
+def test_export_shows_no_machine_path(browser, tmp_path):
+    assert browser.export_path.value == "requirements_selection.csv"
+    browser.export_path.value = "mine/needs.parquet"  # relative to out_dir
+    assert browser.export() == tmp_path / "mine" / "needs.parquet"
+    assert browser.status.value == f"Wrote 7 needs to {tmp_path.name}/mine/needs.parquet"
+    assert len(pd.read_parquet(tmp_path / "mine" / "needs.parquet")) == 7
+
+
+def test_export_default_folder_is_reports(frames):
+    b = requirement_browser(frames)
+    assert b.out_dir == REPORTS_DIR
+    assert b.export_path.value == "requirements_selection.csv"
 
 
 def test_export_writes_the_selection_excel_safe(browser, tmp_path):

@@ -2,15 +2,19 @@
 
 :func:`requirement_browser` returns a widget: filters for period, source, type,
 category, branch, status and a free-text search (Chinese or English); the selected
-needs as a table; monthly needs per category as a plotly ``FigureWidget``; the
-niche-market candidates of the selection; and a button that writes the selection to
-CSV. All numbers come from :mod:`workbench.requirements`; this module only filters,
-lays out and labels.
+needs as a table; monthly needs per category as a plotly chart; the niche-market
+candidates of the selection; and a button that writes the selection to CSV. All numbers
+come from :mod:`workbench.requirements`; this module only filters, lays out and labels.
+
+The chart is an :class:`ipywidgets.Output` showing the figure as plotly's MIME bundle,
+as in :mod:`workbench.widgets` (whose helpers draw it), not a plotly ``FigureWidget``:
+see "How the charts reach the browser" in ``docs/explorers.md``.
 """
 
 from __future__ import annotations
 
 import html
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +28,7 @@ from workbench.config import REPORTS_DIR
 from workbench.export import write_table
 from workbench.labels import all_labels, check_lang, label
 from workbench.schema import REQUIREMENT_SOURCES, REQUIREMENT_STATUSES, REQUIREMENT_TYPES
+from workbench.widgets import _chart, _draw
 
 __all__ = ["RequirementBrowser", "requirement_browser", "category_trend_figure"]
 
@@ -123,6 +128,18 @@ def category_trend_figure(trend: pd.DataFrame, lang: str = "en") -> go.Figure:
     return fig
 
 
+def _shown_path(path: Path, out_dir: Path) -> str:
+    """``path`` as shown in the status line: from ``out_dir``'s name if it lies inside.
+
+    ``reports/requirements_selection.csv`` rather than the machine's absolute path; a
+    path elsewhere is shown as given.
+    """
+    try:
+        return path.relative_to(out_dir.parent).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _frames(data: Any) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Return (requirements, orders or None) from a Dataset, a dict or a frame."""
     if isinstance(data, pd.DataFrame):
@@ -172,12 +189,17 @@ class RequirementBrowser(widgets.VBox):
         The needs that pass every filter.
     table : ipywidgets.HTML
         The selection as a table; ``table_frame`` holds the rows shown.
-    trend : plotly.graph_objects.FigureWidget
-        Needs per month and category of the selection.
+    trend : plotly.graph_objects.Figure
+        Needs per month and category of the selection, drawn in ``trend_chart``.
+    trend_chart : ipywidgets.Output
+        The chart the browser shows: ``trend`` as plotly's MIME bundle.
     niches : ipywidgets.HTML
         Niche candidates of the selection; ``niche_frame`` holds them.
     export_path, export_button, status : ipywidgets.Widget
-        Export of the selection (:meth:`export`).
+        Export of the selection (:meth:`export`): ``export_path`` holds the file name,
+        relative to ``out_dir`` unless absolute, so no machine path is displayed.
+    out_dir : pathlib.Path
+        The export folder, absolute.
     """
 
     def __init__(
@@ -194,6 +216,7 @@ class RequirementBrowser(widgets.VBox):
         self.library = library.reset_index(drop=True)
         self.customer_value = customer_value
         self.max_rows = max_rows
+        self.out_dir = Path(os.path.abspath(out_dir))
         self.niche_options = dict(niche_options or {})
         lib = self.library
         self._dates = pd.to_datetime(lib["date"])
@@ -234,11 +257,12 @@ class RequirementBrowser(widgets.VBox):
             style=style,
         )
         self.table = widgets.HTML()
-        self.trend = go.FigureWidget(category_trend_figure(self._trend_frame(lib), lang))
+        self.trend = go.Figure()
+        self.trend_chart = _chart(width="100%")
         self.niches = widgets.HTML()
-        stem = "requirements_selection.csv"
         self.export_path = widgets.Text(
-            value=str(Path(out_dir) / stem), description=label("req.ui.export_path", lang)
+            value="requirements_selection.csv",
+            description=label("req.ui.export_path", lang),
         )
         self.export_button = widgets.Button(
             description=label("req.ui.export", lang), icon="download"
@@ -253,7 +277,7 @@ class RequirementBrowser(widgets.VBox):
             w.observe(self._on_change, names="value")
 
         tabs = widgets.Tab(
-            children=[self.table, self.trend, self.niches],
+            children=[self.table, self.trend_chart, self.niches],
             titles=[label(f"req.ui.tab_{t}", lang) for t in ("needs", "trend", "niches")],
         )
         selects = widgets.HBox([self.filters[c] for c in _FILTERS])
@@ -350,10 +374,8 @@ class RequirementBrowser(widgets.VBox):
         )
 
     def _draw_trend(self, sel: pd.DataFrame) -> None:
-        fig = category_trend_figure(self._trend_frame(sel), self.lang)
-        with self.trend.batch_update():
-            self.trend.data = []
-            self.trend.add_traces(list(fig.data))
+        self.trend = category_trend_figure(self._trend_frame(sel), self.lang)
+        _draw(self.trend_chart, self.trend)
 
     def _draw_niches(self, sel: pd.DataFrame) -> None:
         lang = self.lang
@@ -398,17 +420,19 @@ class RequirementBrowser(widgets.VBox):
         Parameters
         ----------
         path : str or pathlib.Path, optional
-            Target file; the ``export_path`` text box by default.
+            Target file (relative to the working directory unless absolute); by default
+            the ``export_path`` text box's file, relative to ``out_dir`` unless absolute.
 
         Returns
         -------
         pathlib.Path
             The file written (Excel-safe UTF-8 CSV with BOM, or Parquet).
         """
-        target = Path(path or self.export_path.value)
+        target = Path(path) if path is not None else self.out_dir / self.export_path.value
         written = write_table(self.selection, target)
+        shown = _shown_path(Path(os.path.abspath(written)), self.out_dir)
         self.status.value = html.escape(
-            label("req.ui.exported", self.lang, rows=len(self.selection), path=written)
+            label("req.ui.exported", self.lang, rows=len(self.selection), path=shown)
         )
         return written
 

@@ -77,6 +77,7 @@ _ALL = ""
 # --- small helpers -------------------------------------------------------------------------
 
 
+# Charts: ``_chart`` and ``_draw`` also draw the trend of ``workbench.requirements_widget``.
 _PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 
