@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 from pathlib import Path
@@ -294,6 +295,32 @@ def test_excel_rows_and_parquet_records(tmp_path):
         ValidationError, match=r"orders.parquet record 3 \(1-based\), column customer_id: 'nobody'"
     ):
         load(tmp_path / "p")
+
+
+def test_parquet_text_columns_of_any_arrow_type(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(
+        pa.table({"customer_id": pa.array(["001", "002"], pa.large_string()), "name": ["A", "B"]}),
+        tmp_path / "customers.parquet",
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "order_id": pa.array(["7", "8"]).dictionary_encode(),
+                "customer_id": pa.array(["001", None], pa.string()),
+                "order_date": pa.array([dt.date(2024, 1, 5), dt.date(2024, 1, 6)]),
+                "amount": [12.5, 3.0],
+            }
+        ),
+        tmp_path / "orders.parquet",
+    )
+    ds = load(tmp_path, policy="quarantine")
+    assert ds.orders["order_id"].tolist() == ["7"]
+    assert ds.orders["customer_id"].dtype == "str"
+    assert ds.orders["customer_id"].tolist() == ["001"]
+    assert ds.quarantine["orders"]["_row"].tolist() == [2]  # the line without a customer
 
 
 def test_table_in_two_formats_is_an_error(tmp_path):

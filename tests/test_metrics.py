@@ -94,6 +94,78 @@ def test_summary_does_not_modify_input(orders):
     pd.testing.assert_frame_equal(orders, before)
 
 
+def _variant(orders: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """The by-hand orders with ids and dates in the other types a user may hand over."""
+    o = orders.copy()
+    if kind == "object ids":
+        o["customer_id"] = o["customer_id"].astype(object)
+        o["order_id"] = o["order_id"].astype(object)
+    elif kind == "categorical ids":
+        o["customer_id"] = o["customer_id"].astype("category")
+    elif kind == "integer ids":
+        o["customer_id"] = o["customer_id"].map({"a": 30, "b": 10, "c": 20})
+        o["order_id"] = np.arange(len(o)) + 1
+    elif kind == "missing values":
+        extra = pd.DataFrame(
+            {
+                "order_id": ["o8", None],
+                "customer_id": [None, "b"],
+                "order_date": pd.to_datetime(["2024-01-03", None]),
+                "amount": [500.0, 77.0],
+                "cost": [1.0, 1.0],
+            }
+        )
+        o = pd.concat([o, extra], ignore_index=True)
+    elif kind == "nanosecond dates":
+        o["order_date"] = o["order_date"].astype("datetime64[ns]")
+    elif kind == "time zone":
+        o["order_date"] = o["order_date"].dt.tz_localize("Asia/Shanghai")
+    elif kind == "date objects":
+        o["order_date"] = o["order_date"].dt.date
+    return o
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "str ids",
+        "object ids",
+        "categorical ids",
+        "integer ids",
+        "missing values",
+        "nanosecond dates",
+        "time zone",
+        "date objects",
+    ],
+)
+@pytest.mark.parametrize("frequency", ["days", "orders"])
+def test_pandas_fast_path_matches_pandas_engine(orders, kind, frequency):
+    # the default engine hands Polars an all-numeric copy (codes, hashes, day numbers);
+    # pandas running the same plan on the frame itself must agree, ids and dtypes included
+    o = _variant(orders, kind)
+    got = M.customer_summary(o, as_of=AS_OF, frequency=frequency)
+    ref = M.customer_summary(o, as_of=AS_OF, frequency=frequency, engine="pandas")
+    pd.testing.assert_frame_equal(got, ref, check_exact=False, rtol=1e-12)
+    assert got[N.CUSTOMER_ID].dtype == o[N.CUSTOMER_ID].dtype or kind == "categorical ids"
+    if kind == "str ids" and frequency == "days":
+        pd.testing.assert_frame_equal(_plain(got), _plain(EXPECTED), check_dtype=False)
+    if kind == "missing values":  # the line without a customer and the one without a date
+        assert got[N.REVENUE].sum() == EXPECTED[N.REVENUE].sum()
+
+
+def test_customer_hash_collision_falls_back_to_exact_codes(orders, monkeypatch):
+    # make every customer id hash alike: the check must notice and use exact codes
+    real = pl.Series.hash
+
+    def colliding(self, seed=0, *args, **kwargs):
+        out = real(self, seed, *args, **kwargs)
+        return out * 0 if seed == 11 else out
+
+    monkeypatch.setattr(pl.Series, "hash", colliding)
+    got = M.customer_summary(orders, as_of=AS_OF)
+    pd.testing.assert_frame_equal(_plain(got), _plain(EXPECTED), check_dtype=False)
+
+
 def test_summary_by_orders(orders):
     got = M.customer_summary(orders, as_of=AS_OF, frequency="orders").set_index("customer_id")
     # a: orders o1 (100), o2 (50) on the first day, o3 (200); o4 is a return only

@@ -158,6 +158,49 @@ def test_duplicate_composite_key():
     assert "repeats the key of row 2" in p.message
 
 
+def test_duplicate_keys_of_a_long_table_by_hash_screen():
+    # 150,000 lines: screened by hash, then compared exactly; three planted duplicates
+    n = 150_000
+    ids = pd.array([f"O{i:07d}" for i in range(n)], dtype="str")
+    orders = pd.DataFrame(
+        {
+            "order_id": ids,
+            "customer_id": pd.array(["C1"] * n, dtype="str"),
+            "order_date": pd.to_datetime(["2024-01-05"] * n),
+            "amount": np.ones(n),
+            "line_no": np.ones(n, dtype=np.int64),
+        }
+    )
+    orders.loc[[10, 20, 30], "order_id"] = ["O0000001", "O0000002", "O0000002"]
+    orders.loc[40, "line_no"] = 2  # O0000040 line 2: a new key, not a duplicate
+    found = [p for p in validate({"customers": _customers(), "orders": orders}) if p.row]
+    assert sorted((p.row, p.value) for p in found) == [
+        (11, "O0000001 / 1"),
+        (21, "O0000002 / 1"),
+        (31, "O0000002 / 1"),
+    ]
+    assert {p.rule for p in found} == {"duplicate_key"}
+
+
+def test_duplicate_screen_agrees_with_exact_comparison(monkeypatch):
+    import workbench.validate as V
+
+    orders = pd.DataFrame(
+        {
+            "order_id": ["O1", "O1", "O1", None],
+            "customer_id": ["C1", "C1", "C1", "C2"],
+            "order_date": ["2024-01-05"] * 4,
+            "amount": ["1"] * 4,
+            "line_no": ["1", "2", "1", "1"],
+        }
+    )
+    expected = validate({"customers": _customers(), "orders": orders}, files=FILES)
+    monkeypatch.setattr(V, "_HASH_SCREEN_ROWS", 0)  # the hash screen on a tiny table
+    got = validate({"customers": _customers(), "orders": orders}, files=FILES)
+    assert [p.message for p in got] == [p.message for p in expected]
+    assert [p.row for p in got if p.rule == "duplicate_key"] == [4]
+
+
 def test_order_for_unknown_customer():
     orders = _orders(customer_id=["C1", "C9", "C3"])
     with pytest.raises(

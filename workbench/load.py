@@ -202,7 +202,30 @@ def _read_excel(path: Path, tm: TableMapping, origin: str) -> pd.DataFrame:
 
 
 def _arrow_to_pandas(table: Any) -> pd.DataFrame:
-    return table.to_pandas(date_as_object=False)
+    # one block per column: no consolidation copy of the numeric columns
+    return table.to_pandas(date_as_object=False, split_blocks=True)
+
+
+def _read_parquet(path: Path) -> Any:
+    """Read a Parquet file with its text columns decoded straight into ``large_string``.
+
+    pandas keeps Arrow-backed strings as ``large_string``: decoding into it saves a cast
+    (a copy of every text column's offsets) when the table becomes a pandas frame.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    schema = pq.read_schema(path)
+    wide = pa.schema(
+        [f.with_type(pa.large_string()) if pa.types.is_string(f.type) else f for f in schema],
+        metadata=schema.metadata,
+    )
+    if wide.equals(schema):
+        return pq.read_table(path)
+    try:
+        return pq.read_table(path, schema=wide)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pq.read_table(path)
 
 
 def _read_file(
@@ -216,9 +239,7 @@ def _read_file(
         df = _read_excel(path, tm, mapping.origin)
         kind = "row"
     elif suffix == ".parquet":
-        import pyarrow.parquet as pq
-
-        df = _arrow_to_pandas(pq.read_table(path))
+        df = _arrow_to_pandas(_read_parquet(path))
         kind = "record"
     else:
         raise SourceError(

@@ -9,9 +9,10 @@ Engines
 :func:`customer_summary`, :func:`sales_report` and :func:`cohort_retention` are written once
 over `narwhals <https://narwhals-dev.github.io/narwhals/>`_: they take a pandas DataFrame
 (the default), a Polars DataFrame or LazyFrame, a DuckDB relation or a PySpark DataFrame and
-return the same kind (lazy in, lazy out). A pandas frame is not aggregated by pandas: it is
-handed to Polars through Arrow (zero-copy for numbers and dates), aggregated there by the same
-narwhals expressions, and the small result comes back as pandas (``engine="auto"``).
+return the same kind (lazy in, lazy out). A pandas frame is not aggregated by pandas: an
+all-numeric copy of the columns it needs (ids as hashes or codes read from the Arrow buffers,
+dates as day numbers; no text copied) goes to Polars, which runs the same narwhals expressions
+in its streaming engine, and the small result comes back as pandas (``engine="auto"``).
 
 Overview
 --------
@@ -30,13 +31,14 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import narwhals as nw
 import numpy as np
 import pandas as pd
+from pandas.api import types as pdt
 
 from workbench import names as N
 from workbench.labels import check_lang, label, labels
@@ -89,6 +91,8 @@ SUMMARY_COLUMNS = (
     ACTIVE_QUARTERS_4,
 )
 
+#: Polars engine that runs the summary plan (its streaming engine aggregates by hash).
+_POLARS_ENGINE = "streaming"
 _UNIT_DAYS = {"D": 1, "W": 7}
 _EPOCH = dt.date(1970, 1, 1)
 
@@ -201,6 +205,13 @@ def _impl(lf: nw.LazyFrame) -> nw.Implementation:
     return lf.implementation
 
 
+def _collect(lf: nw.LazyFrame) -> nw.DataFrame:
+    """Collect ``lf``; Polars runs its streaming engine (hash aggregation, much faster here)."""
+    if lf.implementation is nw.Implementation.POLARS:
+        return lf.collect(engine=_POLARS_ENGINE)
+    return lf.collect()
+
+
 def _day_number(expr: nw.Expr, impl: nw.Implementation) -> nw.Expr:
     """Days since 1970-01-01 of a Date expression, as an integer, on any backend.
 
@@ -273,28 +284,28 @@ def _summary_lazy(
         # (1) one row per (customer, order); an order's day is its earliest line's day
         aggs.append(nw.col("_date").min().alias("_date"))
         a = lf.group_by(c, order_col).agg(*aggs).drop(order_col).with_columns(_n=nw.lit(1))
-    day = _day_number(nw.col("_date"), impl)
     buy = nw.col("_buy") == 1
-    age = as_of_day - nw.col("_day")
-    a = a.with_columns(_day=day).with_columns(
-        _bday=nw.when(buy).then(nw.col("_day")),
+    # rolling quarter k holds the days d with as_of - d in [91k, 91k + 91): date comparisons
+    # with literals, so that no day number is computed on the (large) step-1 result
+    bounds = [as_of - dt.timedelta(days=k * QUARTER_DAYS) for k in range(5)]
+    a = a.with_columns(
         _bdate=nw.when(buy).then(nw.col("_date")),
         _bv=nw.when(buy).then(nw.col("_v")).otherwise(nw.lit(0.0)),
         **{
-            f"_q{k}": nw.when(buy & (age >= k * QUARTER_DAYS) & (age < (k + 1) * QUARTER_DAYS))
-            .then(nw.lit(1))
-            .otherwise(nw.lit(0))
+            f"_q{k}": (
+                buy
+                & (nw.col("_date") <= nw.lit(bounds[k]))
+                & (nw.col("_date") > nw.lit(bounds[k + 1]))
+            ).cast(nw.Int8)
             for k in range(4)
         },
     )
     if materialise:
-        a = a.collect().lazy()
+        a = _collect(a).lazy()
     # (2) one row per customer
     b_aggs = [
         nw.col("_bdate").min().alias(N.FIRST_PURCHASE),
         nw.col("_bdate").max().alias(N.LAST_PURCHASE),
-        nw.col("_bday").min().alias("_f"),
-        nw.col("_bday").max().alias("_l"),
         nw.col("_buy").sum().alias(N.RFM_FREQUENCY),
         nw.col("_v").sum().alias(N.REVENUE),
         nw.col("_bv").sum().alias("_bv"),
@@ -306,12 +317,16 @@ def _summary_lazy(
         b_aggs.append(nw.col("_p").sum().alias(N.PROFIT))
     b = a.group_by(c).agg(*b_aggs).filter(nw.col(N.RFM_FREQUENCY) > 0)
     # (3) value of the first purchase: the first day's value, or the mean of its orders
-    first = a.filter(buy).join(b.select(c, nw.col("_f").alias("_day")), on=[c, "_day"], how="semi")
+    on_first = b.select(c, nw.col(N.FIRST_PURCHASE).alias("_date"))
+    first = a.filter(buy).join(on_first, on=[c, "_date"], how="semi")
     if frequency == "days":
         first = first.select(c, nw.col("_v").alias("_fv"))
     else:
         first = first.group_by(c).agg(nw.col("_v").mean().alias("_fv"))
-    b = b.join(first, on=c, how="left")
+    b = b.join(first, on=c, how="left").with_columns(
+        _f=_day_number(nw.col(N.FIRST_PURCHASE), impl),
+        _l=_day_number(nw.col(N.LAST_PURCHASE), impl),
+    )
     u = float(unit_days)
     freq = nw.col(N.RFM_FREQUENCY) - 1
     b = b.with_columns(
@@ -453,7 +468,6 @@ def customer_summary(
     if order_col is not None and order_col not in columns:
         order_col = None
     use = list(dict.fromkeys(c for c in [*needed, cost_col, order_col] if c))
-    lf, kind = _to_lazy(orders, use, engine)
     kw = dict(
         as_of=as_of_d,
         date_col=date_col,
@@ -462,6 +476,9 @@ def customer_summary(
         frequency=frequency,
         unit_days=_UNIT_DAYS[time_unit],
     )
+    if _is_pandas(orders) and _pick_engine(engine) == "polars":
+        return _summary_pandas_coded(orders, customer_col, order_col, **kw)
+    lf, kind = _to_lazy(orders, use, engine)
     out = None
     if kind != "lazy" and lf.implementation is nw.Implementation.POLARS:
         out = _summary_polars_hashed(lf.to_native(), customer_col, order_col, **kw)
@@ -514,7 +531,7 @@ def _summary_polars_hashed(
             **kw,
         )
         .to_native()
-        .collect()
+        .collect(engine=_POLARS_ENGINE)
     )
     if (res["_k2min"] != res["_k2max"]).any():
         return None
@@ -525,6 +542,182 @@ def _summary_polars_hashed(
         .drop("_row", "_k2min", "_k2max")
         .sort(c)
     )
+
+
+_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+
+
+def _day_series(s: pd.Series) -> Any:
+    """Calendar day of a pandas date column as a Polars Date series.
+
+    A tz-naive ``datetime64`` column becomes day numbers by one integer division of its
+    buffer (no string or object pass); anything else (tz-aware, Arrow timestamps, dates as
+    objects) goes through Arrow and is cast to Date by :func:`_summary_lazy`.
+    """
+    import polars as pl
+
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind == "M":
+        unit = np.datetime_data(s.dtype)[0]
+        if unit in _PER_DAY:
+            raw = s.to_numpy()
+            days = pl.Series(s.name, (raw.view("i8") // _PER_DAY[unit]).astype(np.int32))
+            nat = np.isnat(raw)
+            if nat.any():
+                days = days.scatter(np.flatnonzero(nat), None)
+            return days.cast(pl.Date)
+    return pl.from_pandas(s.to_frame()).to_series()
+
+
+def _number_series(s: pd.Series) -> Any:
+    """A numeric pandas column as a Polars series (zero-copy for float64; NaN is missing)."""
+    import polars as pl
+
+    return pl.from_pandas(s.to_frame(), nan_to_null=True).to_series()
+
+
+def _code_series(name: str, s: pd.Series) -> tuple[Any, Any]:
+    """Exact integer codes of ``s`` (missing stays missing) and the uniques they index."""
+    import polars as pl
+
+    if s.dtype != object and pdt.is_string_dtype(s.dtype) and hasattr(s.array, "__arrow_array__"):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # dictionary-encode the Arrow buffers in place (pandas.factorize would combine them)
+        enc = pc.dictionary_encode(s.array.__arrow_array__())
+        chunks = enc.chunks if isinstance(enc, pa.ChunkedArray) else [enc]
+        if chunks and all(ch.dictionary.equals(chunks[0].dictionary) for ch in chunks[1:]):
+            codes = pl.from_arrow(pa.chunked_array([ch.indices for ch in chunks])).alias(name)
+            return codes, s.dtype.__from_arrow__(chunks[0].dictionary)
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    small = codes.astype(np.int32) if len(uniques) < 2**31 - 1 else codes
+    series = pl.Series(name, small)
+    missing = codes < 0
+    if missing.any():
+        series = series.scatter(np.flatnonzero(missing), None)
+    return series, uniques
+
+
+def _customer_keys(name: str, s: pd.Series) -> tuple[Any, Callable[[np.ndarray], Any]]:
+    """Customer ids as numbers to group on, and the function that turns keys back into ids.
+
+    Arrow-backed strings are hashed straight from their Arrow buffers (no text copied). The
+    hash is checked: one pass groups the rows by it and takes the min and max of a second,
+    independently seeded hash (equal when every group holds one id) and each group's first
+    row (where its id is read back). If two ids share a hash (about 1 in 10^8 for 350,000
+    ids, and undetected only if they also share the second one, about 1 in 10^27), the
+    exact codes of :func:`_code_series` are used instead. Other columns get exact codes.
+    """
+    import polars as pl
+
+    if s.dtype != object and pdt.is_string_dtype(s.dtype) and hasattr(s.array, "__arrow_array__"):
+        text = pl.from_arrow(s.array.__arrow_array__())
+        keys = text.hash(seed=11).alias(name)
+        if text.null_count():
+            keys = keys.set(text.is_null(), None)
+        groups = (
+            pl.DataFrame({"_k": keys, "_k2": text.hash(seed=29)})
+            .lazy()
+            .with_row_index("_row")
+            .group_by("_k")
+            .agg(
+                pl.col("_k2").min().alias("_lo"),
+                pl.col("_k2").max().alias("_hi"),
+                pl.col("_row").min(),
+            )
+            .collect(engine=_POLARS_ENGINE)
+        )
+        if (groups["_lo"] == groups["_hi"]).all():
+
+            def lookup(found: np.ndarray) -> Any:
+                want = pl.DataFrame({"_k": pl.Series(found, dtype=pl.UInt64)})
+                rows = want.join(groups, on="_k", how="left", maintain_order="left")["_row"]
+                return s.array.take(rows.to_numpy())
+
+            return keys, lookup
+    codes, uniques = _code_series(name, s)
+    return codes, uniques.take
+
+
+def _argsort(ids: Any) -> np.ndarray:
+    """Stable ascending order of ``ids`` (ids of mixed types: by their text)."""
+    try:
+        if isinstance(ids, np.ndarray):
+            return np.argsort(ids, kind="stable")
+        return np.asarray(ids.argsort(kind="stable"))
+    except TypeError:
+        return np.argsort(np.asarray(ids, dtype=str), kind="stable")
+
+
+def _order_key(name: str, s: pd.Series, exact: bool) -> Any:
+    """Order ids as numbers for counting distinct orders.
+
+    Arrow-backed strings are hashed straight from their Arrow buffers (64 bits, no copy of
+    the text) unless ``exact``; other strings get exact codes; numbers stay numbers.
+    """
+    import polars as pl
+
+    if pdt.is_numeric_dtype(s.dtype) and not pdt.is_bool_dtype(s.dtype):
+        return _number_series(s).alias(name)
+    if not exact and pdt.is_string_dtype(s.dtype) and hasattr(s.array, "__arrow_array__"):
+        text = pl.from_arrow(s.array.__arrow_array__())
+        hashed = text.hash(seed=7).alias(name)
+        return hashed.set(text.is_null(), None) if text.null_count() else hashed
+    return _code_series(name, s)[0]
+
+
+def _summary_pandas_coded(
+    orders: pd.DataFrame, customer_col: str, order_col: str | None, **kw: Any
+) -> pd.DataFrame:
+    """:func:`_summary_lazy` in Polars for a pandas frame, on an all-numeric copy of it.
+
+    Pre-processing, no aggregation: customer ids become exact integer codes
+    (``pandas.factorize``, which dictionary-encodes Arrow strings in place: no text is
+    copied and no collision is possible), order dates become day numbers straight from the
+    ``datetime64`` buffer, amounts and costs are handed over without a copy, and order ids
+    (used for ``n_orders`` only, with ``frequency="days"``) are 64-bit hashes of their Arrow
+    buffers. The aggregation is the same narwhals plan as for every other engine, run by
+    Polars' streaming engine. The ~350,000-row result gets its ids back by indexing the
+    uniques with the codes and is sorted by id.
+
+    Hashing order ids means that two different order ids of one customer on one day with
+    the same 64-bit hash would count as one order: with 10 million lines the chance that
+    this happens anywhere is about 1e-12. ``frequency="orders"`` groups by the order id, so
+    there the ids get exact codes.
+    """
+    import polars as pl
+
+    c = customer_col
+    frequency = kw["frequency"]
+    date_col, amount_col, cost_col = kw["date_col"], kw["amount_col"], kw["cost_col"]
+    keys, ids_of = _customer_keys(c, orders[c])
+    cols = [keys, _day_series(orders[date_col]), _number_series(orders[amount_col])]
+    if cost_col is not None:
+        cols.append(_number_series(orders[cost_col]))
+    okey = None
+    if order_col is not None:
+        okey = "_okey"
+        cols.append(_order_key(okey, orders[order_col], exact=frequency == "orders"))
+    frame = pl.DataFrame(cols)
+    lazy = _summary_lazy(
+        nw.from_native(frame.lazy()),
+        customer_col=c,
+        order_col=okey,
+        sort=False,
+        materialise=True,
+        **kw,
+    )
+    res = lazy.to_native().collect(engine=_POLARS_ENGINE)
+    ids = ids_of(res[c].to_numpy())
+    if isinstance(ids.dtype, pd.CategoricalDtype):  # only the categories that occur
+        ids = pd.Categorical(ids).remove_unused_categories()
+        dtype = ids.dtype
+    else:
+        dtype = orders[c].dtype
+    order = _argsort(ids)
+    out = res.drop(c)[order].to_pandas()
+    out.insert(0, c, pd.Series(ids.take(order), dtype=dtype))
+    return _normalise_pandas(out)
 
 
 def _columns_of(native: Any) -> list[str]:

@@ -45,6 +45,7 @@ Examples
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +124,7 @@ DATE_DTYPE = "datetime64[us]"
 _FATAL = ("missing_table", "missing_column")
 _CAP = 100  # detailed problems per (table, column, rule); the rest are summarised
 _EMPTY = np.zeros(0, dtype=np.int64)
+_HASH_SCREEN_ROWS = 100_000  # tables this long are screened for duplicate keys by hash
 
 
 @dataclass(frozen=True)
@@ -427,7 +429,7 @@ def _coerce(name: str, raw: pd.DataFrame, origin: Origin) -> tuple[pd.DataFrame,
                 show=False,
             )
         out[col.name] = conv
-    df = pd.DataFrame(out, index=raw.index)
+    df = pd.DataFrame(out, index=raw.index, copy=False)  # no block consolidation (copy)
     for extra in raw.columns:
         if extra not in out:
             df[extra] = raw[extra]
@@ -474,6 +476,66 @@ def _key_codes(df: pd.DataFrame, key: list[str]) -> np.ndarray:
         combined = combined * max(n, 1) + np.maximum(codes, 0)
     combined[missing] = -1
     return combined
+
+
+def _exact_duplicated(df: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """Rows whose complete ``key`` occurs more than once (exact, by codes and a sort)."""
+    codes = _key_codes(df, key)
+    complete = codes >= 0
+    dup = np.zeros(len(df), dtype=bool)
+    valid = codes[complete]
+    ordered = np.sort(valid)
+    same = ordered[1:] == ordered[:-1]
+    if same.any():
+        dup[complete] = np.isin(valid, np.unique(ordered[1:][same]))
+    return dup
+
+
+def _hashable_column(s: pd.Series) -> Any | None:
+    """A Polars series over the same buffers for Arrow strings and integers, else None."""
+    import polars as pl
+
+    if _arrow_text(s) and hasattr(s.array, "__arrow_array__"):
+        return pl.from_arrow(s.array.__arrow_array__())
+    if pdt.is_integer_dtype(s) and not pdt.is_bool_dtype(s):
+        return pl.from_pandas(s.to_frame()).to_series()
+    return None
+
+
+def _duplicated(df: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """Rows whose complete ``key`` occurs more than once.
+
+    Large tables are screened on a 64-bit hash of the key computed by Polars straight from
+    the Arrow buffers (equal keys have equal hashes, so no duplicate is missed); only rows
+    whose hash repeats are then compared exactly, so a hash collision never flags a row.
+    Small tables, and key types Polars cannot take without a copy, are compared exactly.
+    """
+    if len(df) < _HASH_SCREEN_ROWS or importlib.util.find_spec("polars") is None:
+        return _exact_duplicated(df, key)
+    import polars as pl
+
+    cols = [_hashable_column(df[k]) for k in key]
+    if any(c is None for c in cols):
+        return _exact_duplicated(df, key)
+    names = [f"k{i}" for i in range(len(cols))]
+    frame = pl.DataFrame([c.alias(n) for n, c in zip(names, cols, strict=True)])
+    combined = pl.col(names[0]).hash(seed=3)
+    for i, n in enumerate(names[1:]):
+        combined = combined ^ pl.col(n).hash(seed=5 + i)
+    complete = pl.all_horizontal(pl.col(n).is_not_null() for n in names)
+    hashed = frame.select(pl.when(complete).then(combined)).to_series().drop_nulls()
+    # repeated hashes by a sort (much faster than a hash-based is_duplicated here)
+    ordered = hashed.sort()
+    same = ordered.slice(1) == ordered.slice(0, max(len(ordered) - 1, 0))
+    dup = np.zeros(len(df), dtype=bool)
+    if not same.any():
+        return dup
+    repeated = ordered.slice(1).filter(same).unique()
+    candidate = frame.select(combined.is_in(repeated.implode()) & complete).to_series()
+    pos = np.flatnonzero(candidate.to_numpy())
+    if len(pos):
+        dup[pos] = _exact_duplicated(df.iloc[pos], key)
+    return dup
 
 
 def _arrow_text(s: pd.Series) -> bool:
@@ -534,14 +596,7 @@ def _row_rules(
     key = [k for k in spec.key if k in df.columns]
     defaulted = name == "orders" and "line_no" not in raw.columns  # 1..n: unique by design
     if key and len(key) == len(spec.key) and len(df) and not defaulted:
-        codes = _key_codes(df, key)
-        complete = codes >= 0
-        dup_all = np.zeros(len(df), dtype=bool)
-        valid = codes[complete]
-        ordered = np.sort(valid)
-        same = ordered[1:] == ordered[:-1]
-        if same.any():
-            dup_all[complete] = np.isin(valid, np.unique(ordered[1:][same]))
+        dup_all = _duplicated(df, key)
         if dup_all.any():
             sub = df.loc[dup_all, key].copy()
             sub["_r"] = rows[dup_all]
@@ -846,7 +901,8 @@ def check(
             tbad = bad[tname] if cascade else np.zeros(len(tdf), dtype=bool)
             known = tdf.loc[~tbad, tcol].dropna()
             aside = pd.Series(rows_of[tname][tbad], index=tdf.loc[tbad, tcol].to_numpy())
-            aside = aside[~aside.index.duplicated()].drop(known, errors="ignore")
+            if len(aside):
+                aside = aside[~aside.index.duplicated()].drop(known, errors="ignore")
             f = _reference_rule(name, df, col, target, known, aside, origins[tname])
             if f:
                 found_here.append(f)
