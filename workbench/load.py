@@ -382,7 +382,16 @@ def _url_tables(
                 if query is None:
                     continue
                 bar.set_postfix_str(name)
-                df = pd.read_sql_query(sa.text(query), con)
+                try:
+                    df = pd.read_sql_query(sa.text(query), con)
+                except (sa.exc.SQLAlchemyError, pd.errors.DatabaseError) as exc:
+                    cause = exc.__cause__ if exc.__cause__ is not None else exc
+                    first = str(getattr(cause, "orig", None) or cause).strip().splitlines()[0]
+                    raise SourceError(
+                        f"cannot read {shown}: the query for {name} failed: "
+                        f"{_scrub(first, url)}; check the table name or the query in the "
+                        "mapping file"
+                    ) from None
                 where = f"{shown} table {tm.source_table or name}"
                 origin = Origin(where, "record", None, tm.date_format, tuple(map(str, df.columns)))
                 tables[name] = _apply_mapping(df, tm, where, mapping.origin)

@@ -770,7 +770,15 @@ _FREQ_STEP = {"Y": "1y", "Q": "1q", "M": "1mo", "W": "7d", "D": "1d"}
 
 
 def _period_start(expr: nw.Expr, freq: str, impl: nw.Implementation) -> nw.Expr:
-    """Start of the period of a datetime expression; weeks start on Monday."""
+    """Start of the period of a datetime expression (naive, microseconds); weeks start on Monday.
+
+    The cast back to a naive datetime matters on Spark, whose ``date_trunc`` returns a
+    session-time-zone timestamp.
+    """
+    return _period_start_raw(expr, freq, impl).cast(nw.Datetime("us"))
+
+
+def _period_start_raw(expr: nw.Expr, freq: str, impl: nw.Implementation) -> nw.Expr:
     if freq != "W":
         return expr.dt.truncate(_FREQ_TRUNCATE[freq])
     if impl in (nw.Implementation.POLARS, nw.Implementation.PANDAS):
