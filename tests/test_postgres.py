@@ -263,3 +263,16 @@ def test_failing_query_error_does_not_show_the_password(pg, tmp_path, monkeypatc
     with pytest.raises(SourceError, match="no_such_table") as info:
         load(url, mapping={"orders": "select * from no_such_table"})
     assert pg.password not in str(info.value)
+
+
+def test_the_management_report_renders_from_postgres(pg, sample, tmp_path):
+    from workbench import report
+
+    result = report.render("management", {"source": pg.url, "period": "2026-06"}, out_dir=tmp_path)
+    o = sample.orders
+    june = o[(o.order_date >= "2026-06-01") & (o.order_date <= "2026-06-30")]
+    assert result.figures["revenue"] == pytest.approx(june.amount.sum(), abs=0.01)
+    assert result.figures["buyers"] == june["customer_id"].nunique()  # any order line counts
+    assert result.meta["parameters"]["source"] == pg.url  # no password in what is kept
+    assert pg.password not in result.html.read_text(encoding="utf-8")
+    assert pg.password not in result.notebook.read_text(encoding="utf-8")
