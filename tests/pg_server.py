@@ -23,7 +23,9 @@ INSTALL_HINT = "install PostgreSQL's server once with: sudo apt-get install -y p
 
 
 def _bindir() -> Path:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))
+    found = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4])
+    )
     if found:
         return Path(found[-1]).parent
     pg_ctl = shutil.which("pg_ctl")
@@ -68,8 +70,16 @@ class PostgresServer:
         if self._as:
             shutil.chown(pwfile, "postgres")
         self._run(
-            str(self.bindir / "initdb"), "-D", str(self.data), "-U", self.user,
-            "--auth=scram-sha-256", f"--pwfile={pwfile}", "-E", "UTF8", "--no-sync",
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            self.user,
+            "--auth=scram-sha-256",
+            f"--pwfile={pwfile}",
+            "-E",
+            "UTF8",
+            "--no-sync",
             "--locale=C",
         )
         pwfile.unlink()
@@ -78,15 +88,32 @@ class PostgresServer:
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
         self._run(
-            str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", opts,
-            "-l", str(self.tmp / "log"), "-w", "start",
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            opts,
+            "-l",
+            str(self.tmp / "log"),
+            "-w",
+            "start",
         )
         self._wait()
         env = {**os.environ, "PGPASSWORD": self.password}
         subprocess.run(
-            [str(self.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port),
-             "-U", self.user, self.database],
-            check=True, capture_output=True, env=env,
+            [
+                str(self.bindir / "createdb"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                self.user,
+                self.database,
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
         )
         return self
 

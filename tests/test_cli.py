@@ -23,7 +23,10 @@ def test_no_command_prints_help_and_exits_2(capsys):
 
 def test_console_script_runs():
     out = subprocess.run(
-        [sys.executable, "-m", "workbench.cli", "--help"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "workbench.cli", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "examples:" in out
 

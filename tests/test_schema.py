@@ -38,6 +38,8 @@ def test_unknown_table_lists_known_ones():
 
 def test_missing_optional_table_names_feature_and_fix():
     ds = Dataset(tables={}, source="data/mine")
-    with pytest.raises(MissingTableError, match=r"greetings needs the optional table 'contacts'.*contacts\.csv"):
+    with pytest.raises(
+        MissingTableError, match=r"greetings needs the optional table 'contacts'.*contacts\.csv"
+    ):
         ds.require("contacts", feature="greetings")
     assert ds.get("contacts") is None

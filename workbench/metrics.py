@@ -68,7 +68,7 @@ __all__ = [
 ]
 
 #: Number of the last four rolling 91-day "quarters" before ``as_of`` with a purchase.
-ACTIVE_QUARTERS_4 = "active_quarters_4"
+ACTIVE_QUARTERS_4 = N.ACTIVE_QUARTERS_4
 #: Length of one rolling quarter, in days (4 x 91 = 364 days look-back).
 QUARTER_DAYS = 91
 

@@ -33,7 +33,11 @@ for a customer with at least one purchase. Other per-customer outputs:
 ``customer_id``, ``first_purchase``, ``last_purchase``, ``n_orders``, ``revenue``,
 ``avg_purchase_value`` (revenue / rfm_frequency), ``profit``, ``r_score``, ``f_score``,
 ``m_score``, ``rfm_cell`` (e.g. ``"555"``), ``segment_en`` (R ``rfm`` scheme),
-``segment_zh`` (Chinese 8-class scheme), ``abc_class``, ``pyramid``, ``lifecycle_tier``.
+``segment_zh`` (Chinese 8-class scheme), ``abc_class``, ``pyramid``, ``lifecycle_tier``,
+``active_quarters_4`` (how many of the four rolling 91-day quarters before ``as_of`` hold a
+purchase; "loyal" needs 4), ``dormant_permanent`` (dormant for longer than the permanent
+threshold). The CLV models add ``p_alive``, ``expected_purchases`` (over the horizon),
+``expected_spend`` (per purchase) and ``clv`` (discounted value over the horizon).
 """
 
 from __future__ import annotations
@@ -68,6 +72,12 @@ __all__ = [
     "ABC_CLASS",
     "PYRAMID",
     "LIFECYCLE_TIER",
+    "ACTIVE_QUARTERS_4",
+    "DORMANT_PERMANENT",
+    "P_ALIVE",
+    "EXPECTED_PURCHASES",
+    "EXPECTED_SPEND",
+    "CLV",
 ]
 
 # transaction inputs (defaults of the ``*_col`` parameters)
@@ -102,3 +112,11 @@ SEGMENT_ZH = "segment_zh"
 ABC_CLASS = "abc_class"
 PYRAMID = "pyramid"
 LIFECYCLE_TIER = "lifecycle_tier"
+ACTIVE_QUARTERS_4 = "active_quarters_4"
+DORMANT_PERMANENT = "dormant_permanent"
+
+# CLV model outputs
+P_ALIVE = "p_alive"
+EXPECTED_PURCHASES = "expected_purchases"
+EXPECTED_SPEND = "expected_spend"
+CLV = "clv"

@@ -75,8 +75,8 @@ __all__ = [
 ]
 
 MAN_CLASS = "man_class"
-DORMANT_PERMANENT = "dormant_permanent"
-ACTIVE_QUARTERS = "active_quarters_4"
+DORMANT_PERMANENT = N.DORMANT_PERMANENT
+ACTIVE_QUARTERS = N.ACTIVE_QUARTERS_4
 
 
 class TierInputError(ValueError):

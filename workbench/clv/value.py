@@ -21,14 +21,11 @@ __all__ = [
     "clv_abc",
 ]
 
-#: output column: probability the customer is still alive
-P_ALIVE = "p_alive"
-#: output column: expected purchases over the horizon
-EXPECTED_PURCHASES = "expected_purchases"
-#: output column: expected spend per purchase
-EXPECTED_SPEND = "expected_spend"
-#: output column: discounted customer lifetime value over the horizon
-CLV = "clv"
+# output columns, documented with the others in workbench.names
+P_ALIVE = N.P_ALIVE
+EXPECTED_PURCHASES = N.EXPECTED_PURCHASES
+EXPECTED_SPEND = N.EXPECTED_SPEND
+CLV = N.CLV
 
 
 def customer_lifetime_value(
