@@ -151,3 +151,17 @@ def test_period_kpis_on_spark_equal_pandas(spark_orders, orders, sample, by):
     want = period_kpis(orders, sample.customers, **kw)
     assert want["new_customers"].sum() > 0 and want["lost_customers"].sum() > 0
     pd.testing.assert_frame_equal(period_kpis(spark_orders, sample.customers, **kw), want)
+
+
+def test_workbench_rfm_on_spark_equals_pandas(spark, parquet_dir, orders, tmp_path):
+    from workbench.cli import main
+    from workbench.tiers import rfm_table
+
+    out = tmp_path / "rfm.parquet"
+    args = ["rfm", str(parquet_dir), "--as-of", AS_OF, "--out", str(out), "--engine", "spark"]
+    assert main(args) == 0
+    got = pd.read_parquet(out).sort_values("customer_id", ignore_index=True)
+    expected = rfm_table(customer_summary(orders, as_of=AS_OF), lang="en")
+    assert len(got) == len(expected)
+    for col in ["rfm_frequency", "r_score", "f_score", "m_score", "abc_class", "lifecycle_tier"]:
+        assert got[col].astype(str).tolist() == expected[col].astype(str).tolist(), col
