@@ -28,3 +28,16 @@ def test_chinese_texts_are_chinese():
     # every zh text of the tier table holds CJK characters, not a copy of the English
     for key, text in labels("tier", "zh").items():
         assert any("\u4e00" <= ch <= "\u9fff" for ch in text), key
+
+
+def test_served_explorers_take_the_language_from_the_url(monkeypatch):
+    from workbench.labels import lang_from_query
+
+    monkeypatch.setenv("QUERY_STRING", "lang=zh")
+    assert lang_from_query("en") == "zh"
+    monkeypatch.setenv("QUERY_STRING", "other=1")
+    assert lang_from_query("zh") == "zh"
+    monkeypatch.delenv("QUERY_STRING")
+    assert lang_from_query("en") == "en"
+    with pytest.raises(ValueError, match="unknown language 'fr'"):
+        lang_from_query("en", "lang=fr")

@@ -291,3 +291,20 @@ def test_served_segment_explorer_redraws_when_a_salesperson_is_chosen(page, voil
     assert page.errors == []
     # only outside addresses were refused (Voilà's template links a CDN icon font)
     assert all(urlsplit(u).hostname not in ("127.0.0.1", "localhost") for u in page.blocked)
+
+
+def test_served_explorer_speaks_chinese_when_the_url_asks(page, voila_url):
+    url, log = voila_url
+    page.goto(url + "?lang=zh", timeout=PAGE_TIMEOUT)
+    zh = label("plot.dim.salesperson", "zh")
+    try:
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.js-plotly-plot')]"
+            ".filter(d => Array.isArray(d.data) && d.data.length).length >= 5",
+            timeout=PAGE_TIMEOUT,
+        )
+    except Exception as exc:
+        pytest.fail(f"the charts were not drawn ({exc})\nvoila:\n{_tail(log)}")
+    names = [t.strip() for t in page.locator(".widget-dropdown label").all_inner_texts()]
+    assert zh in names, names  # the controls are labelled in Chinese
+    assert label("plot.dim.salesperson", "en") not in names

@@ -22,7 +22,7 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["LANGS", "label", "labels", "all_labels", "check_lang"]
+__all__ = ["LANGS", "label", "labels", "all_labels", "check_lang", "lang_from_query"]
 
 LANGS = ("en", "zh")
 _DIR = Path(__file__).resolve().parent
@@ -39,6 +39,45 @@ def check_lang(lang: str) -> str:
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
     return lang
+
+
+def lang_from_query(default: str = "en", query: str | None = None) -> str:
+    """Return the ``lang`` of a served explorer's URL (``...?lang=zh``), else ``default``.
+
+    Voilà passes the page's query string to the kernel as the environment variable
+    ``QUERY_STRING``; JupyterLab, papermill and nbval set none, so there the notebook's
+    own ``lang`` parameter stays.
+
+    Parameters
+    ----------
+    default : {"en", "zh"}
+        The notebook's ``lang`` parameter.
+    query : str, optional
+        A query string to read instead of ``QUERY_STRING`` (for tests).
+
+    Returns
+    -------
+    str
+        ``"en"`` or ``"zh"``.
+
+    Raises
+    ------
+    ValueError
+        If the URL asks for a language the labels do not have.
+
+    Examples
+    --------
+    >>> lang_from_query("en", "lang=zh&x=1")
+    'zh'
+    >>> lang_from_query("zh", "")
+    'zh'
+    """
+    import os
+    from urllib.parse import parse_qs
+
+    qs = os.environ.get("QUERY_STRING", "") if query is None else query
+    asked = parse_qs(qs).get("lang", [default])[-1]
+    return check_lang(asked)
 
 
 def _flatten(prefix: str, node: dict, out: dict[str, dict[str, str]], origin: str) -> None:
