@@ -20,6 +20,8 @@ AS_OF = "2026-06-30"
 def test_revenue_by_period_by_hand():
     orders = pd.DataFrame(
         {
+            "order_id": ["o1", "o2", "o3", "o4", "o5"],
+            "customer_id": ["a", "b", "a", "c", "b"],
             "order_date": pd.to_datetime(
                 ["2024-12-31", "2025-01-05", "2025-01-20 15:30", "2025-03-31 23:00", "2025-04-01"],
                 format="ISO8601",

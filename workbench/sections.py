@@ -392,7 +392,8 @@ def revenue_by_period(
     Parameters
     ----------
     orders : pandas.DataFrame
-        Order lines with ``date_col`` (datetime) and ``amount_col``.
+        Order lines (``customer_id``, ``order_id``, ``date_col`` as datetime,
+        ``amount_col``); summed by :func:`workbench.metrics.sales_report`.
     period : Period
         The report period; buckets end with the one holding ``period.end``.
     granularity : str
@@ -408,7 +409,8 @@ def revenue_by_period(
 
     Examples
     --------
-    >>> o = pd.DataFrame({"order_date": pd.to_datetime(["2025-01-05", "2025-03-02"]),
+    >>> o = pd.DataFrame({"order_id": ["o1", "o2"], "customer_id": ["a", "b"],
+    ...                   "order_date": pd.to_datetime(["2025-01-05", "2025-03-02"]),
     ...                   "amount": [10.0, 5.0]})
     >>> revenue_by_period(o, resolve_period("2025-03"), history=2)["revenue"].tolist()
     [10.0, 0.0, 5.0]
@@ -418,13 +420,22 @@ def revenue_by_period(
     freq = GRANULARITIES[granularity]
     first = pd.Period(period.start, freq)
     periods = pd.period_range(first - history, pd.Period(period.end, freq), freq=freq)
-    dates = orders[date_col]
-    inside = (dates >= periods[0].start_time) & (dates < period.end + pd.Timedelta(days=1))
-    sums = orders.loc[inside, amount_col].groupby(dates[inside].dt.to_period(freq)).sum()
+    from workbench.metrics import sales_report
+
+    rep = sales_report(
+        orders,
+        freq=freq[0],  # "W-SUN" periods start on Monday, as sales_report's weeks do
+        start=periods[0].start_time,
+        end=period.end,
+        date_col=date_col,
+        amount_col=amount_col,
+        cost_col=None,
+    )
+    sums = rep.set_index("period")["revenue"].reindex(periods.start_time, fill_value=0.0)
     return pd.DataFrame(
         {
             "bucket": periods.start_time,
-            "revenue": [float(sums.get(p, 0.0)) for p in periods],
+            "revenue": sums.to_numpy(dtype="float64"),
             "in_period": periods >= first,
         }
     )

@@ -116,67 +116,41 @@ def _calibration_summary(
     amount_col: str | None,
     time_unit: str,
 ) -> pd.DataFrame:
-    """The BTYD summary at ``end``: ``workbench.metrics.customer_summary`` for days and weeks."""
+    """The BTYD summary at ``end``, computed by :func:`workbench.metrics.customer_summary`.
+
+    The summary is taken in days and divided by the unit's length, so months (and any
+    unit of :data:`TIME_UNITS`) use the one transaction-level aggregation of the project;
+    without an amount column the amounts are zero (``monetary_value`` 0).
+    """
+    from workbench.metrics import customer_summary
+
     days = unit_days(time_unit)
-    if amount_col is not None and days in (1.0, 7.0):
-        from workbench.metrics import customer_summary
-
-        if hasattr(transactions, "to_pandas") and not isinstance(transactions, pd.DataFrame):
-            transactions = transactions.to_pandas()
-        _daily(transactions.head(0), customer_col, date_col, amount_col)  # column check
-        amounts = pd.to_numeric(transactions[amount_col], errors="raise")
-        orders = pd.DataFrame(
-            {
-                customer_col: transactions[customer_col].astype("string"),
-                date_col: _order_dates(transactions, date_col),
-                amount_col: amounts,
-            }
-        )
-        full = customer_summary(
-            orders,
-            as_of=end,
-            customer_col=customer_col,
-            date_col=date_col,
-            amount_col=amount_col,
-            cost_col=None,
-            order_col=None,
-            frequency="days",
-            time_unit="D" if days == 1.0 else "W",
-        )
-        if not isinstance(full, pd.DataFrame):  # pragma: no cover - other engines
-            full = full.to_pandas()
-        cols = [N.FREQUENCY, N.RECENCY, N.T, N.MONETARY_VALUE, N.FIRST_PURCHASE]
-        out = full.set_index(N.CUSTOMER_ID)[cols]
-        out.index = pd.Index(out.index.astype("string"), name=N.CUSTOMER_ID)
-        out[N.FREQUENCY] = out[N.FREQUENCY].astype("int64")
-        return out.sort_index()
-    daily = _daily(transactions, customer_col, date_col, amount_col)
-    return _summarise(daily, end, days)
-
-
-def _summarise(daily: pd.DataFrame, end: pd.Timestamp, days: float) -> pd.DataFrame:
-    """BTYD summary at ``end`` of day-level purchases (``daily`` sorted by customer, day)."""
-    daily = daily[daily["d"] <= end]
-    g = daily.groupby("c", sort=True, observed=True)
-    first = g["d"].min()
-    last = g["d"].max()
-    n_days = g["d"].size()
-    first_value = g["v"].first()
-    total = g["v"].sum()
-    freq = (n_days - 1).astype("int64")
-    repeat_total = total - first_value
-    monetary = np.where(freq > 0, repeat_total / freq.clip(lower=1), 0.0)
-    out = pd.DataFrame(
-        {
-            N.FREQUENCY: freq.to_numpy(),
-            N.RECENCY: ((last - first).dt.days / days).to_numpy(),
-            N.T: ((end - first).dt.days / days).to_numpy(),
-            N.MONETARY_VALUE: monetary,
-            N.FIRST_PURCHASE: first.to_numpy(),
-        },
-        index=pd.Index(first.index, name=N.CUSTOMER_ID, dtype="string"),
+    if hasattr(transactions, "to_pandas") and not isinstance(transactions, pd.DataFrame):
+        transactions = transactions.to_pandas()
+    _daily(transactions.head(0), customer_col, date_col, amount_col)  # column check
+    amounts = (
+        pd.to_numeric(transactions[amount_col], errors="raise")
+        if amount_col
+        else pd.Series(0.0, index=transactions.index)
     )
-    return out
+    orders = pd.DataFrame(
+        {
+            N.CUSTOMER_ID: transactions[customer_col].astype("string"),
+            N.ORDER_DATE: _order_dates(transactions, date_col),
+            N.AMOUNT: amounts,
+        }
+    )
+    full = customer_summary(
+        orders, as_of=end, cost_col=None, order_col=None, frequency="days", time_unit="D"
+    )
+    out = full.set_index(N.CUSTOMER_ID)[
+        [N.FREQUENCY, N.RECENCY, N.T, N.MONETARY_VALUE, N.FIRST_PURCHASE]
+    ]
+    out.index = pd.Index(out.index.astype("string"), name=N.CUSTOMER_ID)
+    out[N.FREQUENCY] = out[N.FREQUENCY].astype("int64")
+    out[N.RECENCY] = out[N.RECENCY] / days
+    out[N.T] = out[N.T] / days
+    return out.sort_index()
 
 
 def customer_summary_btyd(
