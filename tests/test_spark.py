@@ -7,10 +7,6 @@ catalog table through ``scan("spark:orders")``.
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-
 import pandas as pd
 import pytest
 
@@ -21,51 +17,6 @@ from workbench.scan import collect, scan
 pytestmark = pytest.mark.spark
 
 AS_OF = "2026-06-30"
-INSTALL = "apt-get install -y openjdk-17-jre-headless  (or: make sysdeps, as root)"
-
-
-def _java() -> str | None:
-    home = os.environ.get("JAVA_HOME")
-    if home and os.path.exists(os.path.join(home, "bin", "java")):
-        return os.path.join(home, "bin", "java")
-    return shutil.which("java")
-
-
-def _say(request, text: str) -> None:
-    """Write one line to the terminal, past pytest's output capture."""
-    capman = request.config.pluginmanager.getplugin("capturemanager")
-    with capman.global_and_fixture_disabled():
-        sys.stderr.write(f"\n[test_spark] {text}\n")
-        sys.stderr.flush()
-
-
-@pytest.fixture(scope="session")
-def spark(request):
-    """A local SparkSession on loopback, quiet, UTC, started once per test session."""
-    if _java() is None:
-        pytest.fail(f"Spark needs Java, which is missing; install: {INSTALL}", pytrace=False)
-    from pyspark.sql import SparkSession
-
-    _say(request, "starting a local Spark session (local[2]) ...")
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("workbench-tests")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.default.parallelism", "2")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
-
 @pytest.fixture(scope="session")
 def orders(sample):
     return sample.orders
