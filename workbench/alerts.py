@@ -13,6 +13,16 @@ thresholds live in :class:`AlertConfig`.
 Day boundaries are inclusive and use calendar days: "more than 30 days without
 follow-up" fires on day 31 (``days > threshold``); "from 14 days before run-out" fires
 when ``run_out_date - as_of <= 14``.
+
+Engines
+-------
+The order log may be big. Wherever a function reads ``orders`` (the customer summary, run-out
+dates, repurchase rhythm, buyers, last salesperson), it takes any native frame narwhals reads:
+a pandas DataFrame, a Polars DataFrame or LazyFrame, a DuckDB relation or a PySpark
+DataFrame. The transaction-level work runs in that engine (pandas frames are handed to
+Polars through Arrow, as in :mod:`workbench.metrics`) and only per-customer (or per
+customer and product) rows come back to pandas; the order log itself is never collected.
+The other tables (customers, follow-ups, contacts, receivables, opportunities) are pandas.
 """
 
 from __future__ import annotations
@@ -26,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.labels import label
+from workbench.metrics import MetricsInputError, _collect, _day_number, _to_lazy
 
 __all__ = [
     "AlertConfig",
@@ -172,14 +183,79 @@ def _empty(extra: list[str] | None = None) -> pd.DataFrame:
     return pd.DataFrame(columns=_ALERT_COLUMNS + (extra or []))
 
 
-def _owner_map(customers: pd.DataFrame | None, orders: pd.DataFrame | None) -> pd.Series:
-    """Owner per customer: the customers table's ``owner``, else the last salesperson."""
+def _order_columns(orders: Any) -> list[str]:
+    """Column names of a native order frame, without reading its rows."""
+    if isinstance(orders, pd.DataFrame):
+        return list(orders.columns)
+    return list(nw.from_native(orders).collect_schema().names())
+
+
+def _orders_lazy(
+    orders: Any, columns: dict[str, str], params: dict[str, str] | None = None
+) -> nw.LazyFrame:
+    """The order columns ``{name in orders: canonical name}`` as a narwhals LazyFrame.
+
+    A pandas frame goes to Polars through Arrow (only these columns); a lazy frame stays in
+    its engine. ``params`` names the parameter that sets a column, for the error message.
+
+    Raises
+    ------
+    workbench.metrics.MetricsInputError
+        If a column is missing; the message names it, lists the columns and the fix.
+    """
+    have = _order_columns(orders)
+    params = params or {}
+    for col in columns:
+        if col not in have:
+            fix = (
+                f"pass {params[col]}=<your column name> or rename the column"
+                if col in params
+                else "rename the column (see docs/data_model.md)"
+            )
+            raise MetricsInputError(f"orders has no column {col!r}; its columns are {have}: {fix}")
+    lf, _ = _to_lazy(orders, list(columns), "auto")
+    return lf.select(*[nw.col(src).alias(dst) for src, dst in columns.items()])
+
+
+def _to_pandas(lf: nw.LazyFrame) -> pd.DataFrame:
+    """Run a (small, per-customer) narwhals query and return pandas with a RangeIndex."""
+    return _collect(lf).to_pandas().reset_index(drop=True)
+
+
+def _owner_map(customers: pd.DataFrame | None, orders: Any) -> pd.Series:
+    """Owner per customer: the customers table's ``owner``, else the last salesperson.
+
+    The last salesperson is computed in the orders' engine (``orders`` is any native frame
+    narwhals reads; see the module's Engines section) with a rule that does not depend on
+    row order, since lazy engines have none: among the customer's lines that name a
+    salesperson (not null, not empty), take those with the latest ``order_date``; among
+    them, those with the greatest ``order_id`` (text ids compare character by character,
+    so ``"O9"`` beats ``"O10"``), then the greatest ``line_no`` (each only if the column
+    exists; lines with a null key lose the tie); if lines still tie, the greatest
+    salesperson name. A non-empty ``owner`` in ``customers`` wins over the last
+    salesperson. Like before, every order line counts, also those after ``as_of``.
+    """
     owner = pd.Series(dtype=object)
-    if orders is not None and "salesperson" in orders.columns and len(orders):
-        last = orders.sort_values(["order_date"], kind="stable").drop_duplicates(
-            "customer_id", keep="last"
+    cols = _order_columns(orders) if orders is not None else []
+    if {"customer_id", "order_date", "salesperson"} <= set(cols):
+        keys = ["order_date"] + [k for k in ("order_id", "line_no") if k in cols]
+        lf = _orders_lazy(orders, {k: k for k in ["customer_id", *keys, "salesperson"]})
+        sp = nw.col("salesperson")
+        lf = lf.filter(
+            ~nw.col("customer_id").is_null(),
+            ~nw.col("order_date").is_null(),
+            ~sp.is_null(),
+            sp.cast(nw.String) != "",
         )
-        owner = last.set_index("customer_id")["salesperson"].astype(object)
+        # the latest day by a group-by and semi-join, the other keys on its few lines
+        latest = lf.group_by("customer_id").agg(nw.col("order_date").max())
+        lf = lf.join(latest, on=["customer_id", "order_date"], how="semi")
+        for key in keys[1:]:
+            best = nw.col(key).max().over("customer_id")
+            lf = lf.filter((nw.col(key) == best) | best.is_null())
+        last = _to_pandas(lf.group_by("customer_id").agg(sp.max()))
+        if len(last):
+            owner = last.set_index("customer_id")["salesperson"].astype(object)
     if customers is not None and "owner" in customers.columns:
         own = customers.set_index("customer_id")["owner"].astype(object)
         own = own[own.notna() & (own.astype(str) != "")]
@@ -213,12 +289,14 @@ def used_up_products(
     run-out until ``used_up_grace_days`` after it. With ``used_up_match="category"`` a
     later purchase of any product of the same category cancels it. Products without
     ``usage_days`` never trigger. The aggregation runs over narwhals, so ``orders`` may
-    be pandas, Polars or a DuckDB relation.
+    be pandas, Polars (eager or lazy), a DuckDB relation or a PySpark DataFrame; one row
+    per customer and product comes back.
 
     Parameters
     ----------
-    orders : DataFrame
-        Order lines with customer, date, product and quantity columns.
+    orders : native frame
+        Order lines with customer, date, product and quantity columns (any frame
+        narwhals reads; see the module's Engines section).
     products : pandas.DataFrame
         ``product_id, category, usage_days``.
     as_of : date-like
@@ -371,7 +449,7 @@ def follow_up_overdue(
 
 
 def repurchase_overdue(
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     as_of: Any,
     tiers: pd.DataFrame | None = None,
@@ -382,9 +460,29 @@ def repurchase_overdue(
 ) -> pd.DataFrame:
     """Customers whose last purchase is longer ago than their own rhythm (已有多少天未再购买).
 
-    The expected interval is ``repurchase_factor`` × the median gap between the
-    customer's purchase days when they have at least ``repurchase_min_gaps`` gaps; else
-    the tier's ``repurchase_default_days``.
+    The purchase days of a customer are the distinct calendar days of their order lines
+    up to ``as_of`` (inclusive); a gap is the number of days between two consecutive
+    purchase days. The expected interval is ``repurchase_factor`` × the median gap (the
+    mean of the two middle gaps when their number is even) when the customer has at least
+    ``repurchase_min_gaps`` gaps; else the tier's ``repurchase_default_days``.
+
+    Parameters
+    ----------
+    orders : native frame
+        Order lines with customer and date columns: a pandas or Polars DataFrame, a Polars
+        LazyFrame, a DuckDB relation or a PySpark DataFrame. Days, gaps and the
+        per-customer median are computed in that engine; only one row per customer comes
+        back.
+    as_of : date-like
+        The day of the reminders.
+    tiers : pandas.DataFrame, optional
+        ``customer_id, lifecycle_tier`` (for the default intervals).
+    config : AlertConfig
+        Thresholds.
+    customer_col, date_col : str
+        Column names in ``orders``.
+    lang : {"en", "zh"}
+        Language of the ``reason`` texts.
 
     Returns
     -------
@@ -392,6 +490,11 @@ def repurchase_overdue(
         ``customer_id, kind="repurchase_overdue", reason, days`` (since the last
         purchase), ``due_date`` (when the purchase was expected), ``owner``,
         ``last_purchase, interval``.
+
+    Raises
+    ------
+    workbench.metrics.MetricsInputError
+        If ``orders`` lacks ``customer_col`` or ``date_col`` (a ValueError).
 
     Examples
     --------
@@ -403,19 +506,33 @@ def repurchase_overdue(
     """
     as_of = _ts(as_of)
     extra = ["last_purchase", "interval"]
-    o = orders[[customer_col, date_col]].rename(
-        columns={customer_col: "customer_id", date_col: "order_date"}
+    lf = _orders_lazy(
+        orders,
+        {customer_col: "customer_id", date_col: "order_date"},
+        {customer_col: "customer_col", date_col: "date_col"},
     )
-    o = o[o["order_date"] <= as_of]
-    if not len(o):
+    day = nw.col("order_date").cast(nw.Date)
+    days = (
+        lf.select("customer_id", day.alias("d"))
+        .filter(
+            ~nw.col("customer_id").is_null(),
+            ~nw.col("d").is_null(),
+            nw.col("d") <= nw.lit(as_of.date()),
+        )
+        .unique(["customer_id", "d"])
+    )
+    days = days.with_columns(_n=_day_number(nw.col("d"), days.implementation).cast(nw.Int64))
+    days = days.with_columns(_gap=nw.col("_n").diff().over("customer_id", order_by="_n"))
+    g = _to_pandas(
+        days.group_by("customer_id").agg(
+            nw.col("d").max().cast(nw.Datetime("us")).alias("last_purchase"),
+            nw.col("_gap").median().cast(nw.Float64).alias("median_gap"),
+            nw.col("_gap").count().cast(nw.Int64).alias("n_gaps"),
+        )
+    )
+    if not len(g):
         return _empty(extra)
-    days = o.assign(d=o["order_date"].dt.normalize()).drop_duplicates(["customer_id", "d"])
-    days = days.sort_values(["customer_id", "d"], kind="stable")
-    days["gap"] = days.groupby("customer_id")["d"].diff().dt.days
-    g = days.groupby("customer_id").agg(
-        last_purchase=("d", "max"), median_gap=("gap", "median"), n_gaps=("gap", "count")
-    )
-    g = g.reset_index()
+    g["last_purchase"] = pd.to_datetime(g["last_purchase"]).astype("datetime64[us]")
     tier = _tier_of(g["customer_id"], tiers)
     default = tier.map(
         lambda t: config.repurchase_default_days.get(t, config.repurchase_default_days["other"])
@@ -437,13 +554,31 @@ def repurchase_overdue(
 
 def never_purchased(
     customers: pd.DataFrame,
-    orders: pd.DataFrame,
+    orders: Any,
     *,
     as_of: Any,
     lang: str = "en",
     man_variant: str = "000",
 ) -> pd.DataFrame:
     """Customers and prospects who never bought (从未购买过产品), with their MAN class.
+
+    A buyer is a customer id with an order line dated up to ``as_of`` (by calendar day);
+    the set of buyers is computed in the orders' engine and only the ids come back.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        ``customer_id`` and optionally ``created_date``, ``owner`` and the MAN attributes
+        ``man_money, man_authority, man_need``.
+    orders : native frame
+        Order lines with ``customer_id, order_date``: a pandas or Polars DataFrame, a
+        Polars LazyFrame, a DuckDB relation or a PySpark DataFrame.
+    as_of : date-like
+        The day of the reminders.
+    lang : {"en", "zh"}
+        Language of the ``reason`` and ``action`` texts.
+    man_variant : str
+        MAN action table (see :func:`workbench.tiers.man_actions`).
 
     Returns
     -------
@@ -453,8 +588,18 @@ def never_purchased(
         action table when the customers carry MAN attributes.
     """
     as_of = _ts(as_of)
-    buyers = set(orders.loc[orders["order_date"] <= as_of, "customer_id"].unique())
-    c = customers[~customers["customer_id"].isin(buyers)].copy()
+    lf = _orders_lazy(orders, {"customer_id": "customer_id", "order_date": "order_date"})
+    buyers = _to_pandas(
+        lf.filter(
+            ~nw.col("customer_id").is_null(),
+            nw.col("order_date").cast(nw.Date) <= nw.lit(as_of.date()),
+        )
+        .select("customer_id")
+        .unique()
+    )["customer_id"]
+    # a hash lookup in the (unique) buyers: much faster than Series.isin on Arrow strings
+    bought = pd.Index(buyers).get_indexer(customers["customer_id"]) >= 0
+    c = customers[~bought].copy()
     if "created_date" in c.columns:
         created = pd.to_datetime(c["created_date"])
         c = c[created.isna() | (created <= as_of)]
@@ -734,8 +879,9 @@ def opportunity_deadlines(
     s = o[age > config.stale_days].copy()
     if follow_ups is not None and len(follow_ups):
         f = follow_ups[pd.to_datetime(follow_ups["date"]) <= as_of]
-        lastf = pd.to_datetime(s["customer_id"].map(f.groupby("customer_id")["date"].max()))
-        s = s[lastf.isna() | ((as_of - lastf).dt.days > config.stale_days)]
+        if len(f) and len(s):  # (pandas cannot map through an empty datetime Series)
+            lastf = pd.to_datetime(s["customer_id"].map(f.groupby("customer_id")["date"].max()))
+            s = s[lastf.isna() | ((as_of - lastf).dt.days > config.stale_days)]
     s["days"] = (as_of - pd.to_datetime(s["created_date"])).dt.days
     s["due_date"] = pd.NaT
     s["kind"] = "opportunity_stale"
@@ -754,7 +900,8 @@ def _all_alerts(
     orders = dataset.orders
     parts = []
     products = dataset.get("products")
-    if products is not None and "usage_days" in products.columns and "quantity" in orders.columns:
+    has_quantity = "quantity" in _order_columns(orders)
+    if products is not None and "usage_days" in products.columns and has_quantity:
         parts.append(used_up_products(orders, products, as_of=as_of, config=config, lang=lang))
     parts.append(
         follow_up_overdue(
@@ -816,13 +963,20 @@ def worklist(
     Every reminder kind is computed (those whose optional table is missing are left
     out), each customer appears once per owner with all of their reasons, and the
     list is ranked by the value at stake: ``value`` (e.g. CLV per customer) when given,
-    else the customer's historical revenue up to ``as_of``.
+    else the customer's historical revenue up to ``as_of``. Values are rounded to 6
+    decimals, so that the order in which an engine adds up floats (it differs between
+    engines and between runs) cannot reorder customers of equal value; equal values rank
+    by ``customer_id``.
 
     Parameters
     ----------
     dataset : workbench.Dataset
         Needs ``customers`` and ``orders``; uses ``products``, ``follow_ups``,
-        ``contacts``, ``receivables`` and ``opportunities`` when present.
+        ``contacts``, ``receivables`` and ``opportunities`` when present. ``orders``
+        may be any native frame (pandas, Polars, a DuckDB relation, a PySpark
+        DataFrame): the transaction-level work runs in its engine and only
+        per-customer rows are collected (see the module's Engines section); the other
+        tables are pandas.
     as_of : date-like
         The day of the worklist.
     config : AlertConfig
@@ -842,10 +996,11 @@ def worklist(
     """
     from workbench.labels import labels as _labels
     from workbench.metrics import customer_summary
+    from workbench.scan import collect
     from workbench.tiers import lifecycle_tiers, tier_actions
 
     as_of = _ts(as_of)
-    summary = customer_summary(dataset.orders, as_of=as_of)
+    summary = collect(customer_summary(dataset.orders, as_of=as_of))
     tiers = lifecycle_tiers(summary, dataset.customers)
     alerts = _all_alerts(dataset, as_of=as_of, tiers=tiers, config=config, lang=lang)
     if owner is not None:
@@ -866,7 +1021,7 @@ def worklist(
         )
         .to_pandas()
     )
-    wl["value"] = wl["customer_id"].map(value).fillna(0.0).astype(float)
+    wl["value"] = wl["customer_id"].map(value).fillna(0.0).astype(float).round(6)
     names = dataset.customers.set_index("customer_id")["name"]
     wl["name"] = wl["customer_id"].map(names)
     tier_id = wl["customer_id"].map(tiers.set_index("customer_id")["lifecycle_tier"])
