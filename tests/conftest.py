@@ -52,8 +52,11 @@ def _say(request, text: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def spark(request):
-    """A local SparkSession on loopback, quiet, UTC, started once per test session."""
+def spark(request, tmp_path_factory):
+    """A local SparkSession on loopback, quiet, UTC, started once per test session.
+
+    Its catalog's warehouse (tables written with ``saveAsTable``) is a temporary folder.
+    """
     if _java() is None:
         pytest.fail(f"Spark needs Java, which is missing; install: {SPARK_INSTALL}", pytrace=False)
     from pyspark.sql import SparkSession
@@ -69,6 +72,7 @@ def spark(request):
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
         .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()

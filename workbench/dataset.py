@@ -1,4 +1,9 @@
-"""The in-memory dataset: the tables of one source, plus what validation set aside."""
+"""The dataset: the tables of one source, plus what validation set aside.
+
+Tables are pandas DataFrames, except the order log of a dataset opened with
+:func:`workbench.lazy.open_dataset`, which stays in its engine as a lazy frame (a DuckDB
+relation, Polars LazyFrame or PySpark DataFrame).
+"""
 
 from __future__ import annotations
 
@@ -18,13 +23,15 @@ class Dataset:
 
     Parameters
     ----------
-    tables : dict of str to pandas.DataFrame
-        Valid rows per table, with canonical column names and types.
+    tables : dict of str to pandas.DataFrame or lazy frame
+        Valid rows per table, with canonical column names and types; a table may be an
+        engine's lazy frame (see :func:`workbench.lazy.open_dataset`).
     source : str
         Where the data came from (folder, file or URL without credentials).
     quarantine : dict of str to pandas.DataFrame
         Rows rejected by validation per table (policy ``"quarantine"``), each with the
-        columns ``_row`` (row number as the user's file numbers it) and ``_problem``.
+        columns ``_row`` (row number as the user's file numbers it; null for a table
+        validated in an engine) and ``_problem``.
     problems : list
         Every :class:`workbench.validate.Problem` found.
     as_of : pandas.Timestamp or None
@@ -76,21 +83,28 @@ class Dataset:
     @property
     def n_quarantined(self) -> int:
         """Total number of rows set aside by validation."""
-        return int(sum(len(df) for df in self.quarantine.values()))
+        from workbench.lazy import n_rows
+
+        return int(sum(n_rows(df) for df in self.quarantine.values()))
 
     def counts(self) -> pd.DataFrame:
         """Rows per table, valid and quarantined.
+
+        A lazy table is counted in its engine (which runs its query, e.g. the validation
+        of the order log); nothing is cached.
 
         Returns
         -------
         pandas.DataFrame
             Columns ``table``, ``rows``, ``quarantined``, one row per table present.
         """
+        from workbench.lazy import n_rows
+
         rows = [
             {
                 "table": name,
-                "rows": len(df),
-                "quarantined": len(self.quarantine.get(name, ())),
+                "rows": n_rows(df),
+                "quarantined": n_rows(self.quarantine[name]) if name in self.quarantine else 0,
             }
             for name, df in self.tables.items()
         ]

@@ -624,6 +624,8 @@ def _check_known(name: str, value: Any) -> None:
         parse_scope(value)
     elif name == "tier_method" and value not in ("cumulative", "count"):
         raise ParameterError(f"parameter tier_method = {value!r}; use 'cumulative' or 'count'")
+    elif name == "engine" and str(value).strip().lower() not in _ENGINES:
+        raise ParameterError(f"parameter engine = {value!r}; use one of {', '.join(_ENGINES)}")
     elif name in ("start", "end", "as_of") and value not in ("", None):
         parse_date(value, name)
     elif name == "thresholds":
@@ -633,6 +635,10 @@ def _check_known(name: str, value: Any) -> None:
             alert_config(value)
         except (ValueError, TypeError) as exc:
             raise ParameterError(f"parameter thresholds: {exc}") from None
+
+
+_ENGINES = ("auto", "pandas", "duckdb", "polars", "spark")
+"""Values of the ``engine`` parameter (:data:`workbench.sections.ENGINES`)."""
 
 
 def _nest(given: Mapping[str, Any], declared: Mapping[str, Any]) -> dict[str, Any]:
@@ -917,6 +923,7 @@ def resolve_source(value: str) -> str:
     """Return a data source as an absolute path (a database URL is returned as it is).
 
     A relative path is looked for in the working directory, then in the project root.
+    ``spark:DATABASE`` (a Spark catalog database) is returned as it is.
 
     Raises
     ------
@@ -924,6 +931,8 @@ def resolve_source(value: str) -> str:
         If the path exists in neither, or a database URL carries a password (it would be
         kept in the executed notebook, the JSON and the logs).
     """
+    if value.startswith("spark:"):
+        return value
     if "://" in value:
         from urllib.parse import urlsplit
 
@@ -947,12 +956,23 @@ def resolve_source(value: str) -> str:
     )
 
 
-def _data_as_of(source: str) -> str:
-    """The data's last order date, the default ``as_of`` of a report."""
-    from workbench.load import load
+def _data_as_of(source: str, engine: str = "auto") -> str:
+    """The data's last order date, the default ``as_of`` of a report.
 
-    ds = load(source, policy="quarantine", tables=["orders"])
-    last = ds.orders["order_date"].max()
+    With a lazy ``engine`` (or a ``spark:`` source) the date is found in that engine.
+    """
+    engine = str(engine or "auto").strip().lower()
+    if engine == "auto":
+        engine = "spark" if source.startswith("spark:") else "pandas"
+    if engine != "pandas":
+        from workbench.lazy import last_order_date
+
+        last = last_order_date(source, engine=engine)
+    else:
+        from workbench.load import load
+
+        ds = load(source, policy="quarantine", tables=["orders"])
+        last = ds.orders["order_date"].max()
     if pd.isna(last):
         raise ParameterError(f"{source} has no dated orders; give as_of (YYYY-MM-DD)")
     return f"{pd.Timestamp(last):%Y-%m-%d}"
@@ -1022,7 +1042,9 @@ def render(
     if "source" in declared:
         params["source"] = merged["source"] = resolve_source(str(merged["source"]))
     if "as_of" in declared and merged.get("as_of") in ("", None) and "source" in merged:
-        params["as_of"] = merged["as_of"] = _data_as_of(merged["source"])
+        params["as_of"] = merged["as_of"] = _data_as_of(
+            merged["source"], merged.get("engine", "auto")
+        )
     period = None
     if "period" in declared or "start" in declared:
         period = resolve_period(
@@ -1195,7 +1217,9 @@ def render_each(
     if "source" in declared:
         params["source"] = merged["source"] = resolve_source(str(merged["source"]))
     if "as_of" in declared and merged.get("as_of") in ("", None) and "source" in merged:
-        params["as_of"] = merged["as_of"] = _data_as_of(merged["source"])
+        params["as_of"] = merged["as_of"] = _data_as_of(
+            merged["source"], merged.get("engine", "auto")
+        )
     if values is None:
         if each not in EACH_PARAMETERS:
             raise ParameterError(

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import narwhals as nw
 import pandas as pd
 
 from workbench.labels import check_lang, label
@@ -46,6 +47,7 @@ __all__ = [
     "table",
     "cards",
     "title",
+    "ENGINES",
     "load_data",
     "scoped",
     "ReportContext",
@@ -115,31 +117,105 @@ class Html:
         return Html(self.markup + str(other))
 
 
-def load_data(source: str, as_of: Any = None) -> Any:
+ENGINES = ("auto", "pandas", "duckdb", "polars", "spark")
+"""Values of the reports' ``engine`` parameter (see :func:`load_data`)."""
+
+
+def load_data(source: str, as_of: Any = None, engine: str = "auto") -> Any:
     """Load a report's data with validation in quarantine mode.
 
     Parameters
     ----------
     source : str
-        A folder, DuckDB file or database URL (see :func:`workbench.load.load`).
+        A folder, DuckDB file or database URL (see :func:`workbench.load.load`), or
+        ``spark:DATABASE`` for the tables of a Spark catalog database (``spark:`` alone:
+        the current database).
     as_of : date, optional
         The report date; orders after it are dropped *after* loading (so that an
         earlier report of the same data does not count them as invalid).
+    engine : {"auto", "pandas", "duckdb", "polars", "spark"}
+        Where the order log is aggregated. ``"pandas"`` loads every table into memory
+        (:func:`workbench.load.load`); ``"duckdb"``, ``"polars"`` and ``"spark"`` keep
+        the orders in that engine as a lazy frame (:func:`workbench.lazy.open_dataset`:
+        a folder holding ``orders.parquet`` or ``orders/``, a ``.duckdb`` file, or
+        ``spark:DATABASE``) and bring back only per-customer and per-period results.
+        ``"auto"``: Spark for ``spark:`` sources, pandas otherwise.
 
     Returns
     -------
     workbench.Dataset
-        The dataset, rows rejected by validation kept in ``quarantine``.
-    """
-    from workbench.load import load
+        The dataset, rows rejected by validation kept in ``quarantine``; with a lazy
+        engine ``ds.orders`` is that engine's frame.
 
-    ds = load(source, policy="quarantine")
+    Raises
+    ------
+    ParameterError
+        For an unknown engine, or ``engine="pandas"`` with a ``spark:`` source.
+    """
+    from workbench.scan import SPARK_PREFIX
+
+    engine = (engine or "auto").strip().lower()
+    if engine not in ENGINES:
+        raise ParameterError(f"engine {engine!r}; use one of {', '.join(ENGINES)}")
+    spark_source = str(source).startswith(SPARK_PREFIX)
+    if engine == "auto":
+        engine = "spark" if spark_source else "pandas"
+    if engine == "pandas":
+        if spark_source:
+            raise ParameterError(f"source {source!r} is a Spark database: use engine 'spark'")
+        from workbench.load import load
+
+        ds = load(source, policy="quarantine")
+    else:
+        from workbench.lazy import open_dataset
+
+        ds = open_dataset(source, engine=engine)
     if as_of not in (None, ""):
         cutoff = parse_date(as_of, "as_of") + pd.Timedelta(days=1)
-        orders = ds.orders
-        ds.tables["orders"] = orders.loc[orders["order_date"] < cutoff].reset_index(drop=True)
+        ds.tables["orders"] = _filtered(ds.orders, nw.col("order_date") < cutoff.to_pydatetime())
         ds.as_of = cutoff - pd.Timedelta(days=1)
     return ds
+
+
+def _filtered(orders: Any, condition: Any) -> Any:
+    """Rows of ``orders`` (pandas or a lazy engine frame) meeting a narwhals condition."""
+    out = nw.from_native(orders).filter(condition).to_native()
+    return out.reset_index(drop=True) if isinstance(out, pd.DataFrame) else out
+
+
+def _until(orders: Any, day: pd.Timestamp) -> Any:
+    """Orders on or before ``day``."""
+    return _filtered(orders, nw.col("order_date") <= pd.Timestamp(day).to_pydatetime())
+
+
+def _columns(frame: Any) -> list[str]:
+    from workbench.lazy import columns
+
+    return columns(frame)
+
+
+def _collect(frame: Any) -> pd.DataFrame:
+    from workbench.scan import collect
+
+    return collect(frame)
+
+
+def _date_range(orders: Any) -> tuple[Any, Any, int]:
+    """First and last order date and the number of order lines, computed in the engine."""
+    got = _collect(
+        nw.from_native(orders)
+        .select(
+            nw.col("order_date").min().alias("first"),
+            nw.col("order_date").max().alias("last"),
+            nw.len().alias("n"),
+        )
+        .to_native()
+    )
+    first, last = (
+        pd.Timestamp(got[c].iloc[0]) if pd.notna(got[c].iloc[0]) else pd.NaT
+        for c in ("first", "last")
+    )
+    return first, last, int(got["n"].iloc[0])
 
 
 def scoped(ds: Any, scope: str) -> Any:
@@ -158,18 +234,22 @@ def scoped(ds: Any, scope: str) -> Any:
     col, value = parse_scope(scope)
     if not col:
         return ds
+    from workbench.lazy import n_rows
+
     orders = ds.orders
-    if col not in orders.columns:
+    if col not in _columns(orders):
         raise ParameterError(
             f"scope {scope!r} needs the column {col!r} in the orders table, which "
             f"{ds.source or 'the source'} lacks; use scope 'company'"
         )
-    keep = orders[col].astype("string") == value
-    if not keep.any():
-        known = ", ".join(sorted(orders[col].dropna().astype(str).unique())[:20])
+    kept = _filtered(orders, nw.col(col).cast(nw.String) == value)
+    if not n_rows(kept):
+        values = nw.from_native(orders).select(nw.col(col).cast(nw.String)).unique()
+        found = _collect(values.drop_nulls().sort(col).head(20).to_native())[col]
+        known = ", ".join(found.astype(str))
         raise ParameterError(f"no order has {col} {value!r}; known values: {known}")
     tables = dict(ds.tables)
-    tables["orders"] = orders.loc[keep].reset_index(drop=True)
+    tables["orders"] = kept
     return Dataset(tables, ds.source, ds.quarantine, ds.problems, ds.as_of)
 
 
@@ -344,16 +424,15 @@ def overview(ctx: ReportContext) -> Html:
         A heading, a paragraph and a table with one row per table present.
     """
     ds, lang = ctx.ds, ctx.lang
-    orders = ds.orders
-    first, last = orders["order_date"].min(), orders["order_date"].max()
-    record("orders_rows", len(orders))
+    first, last, n_orders = _date_range(ds.orders)
+    record("orders_rows", n_orders)
     record("first_order", first)
     record("last_order", last)
     record("rows_quarantined", ds.n_quarantined)
     lead = text(
         "overview.lead",
         lang,
-        orders=format_number(len(orders)),
+        orders=format_number(n_orders),
         first=f"{first:%Y-%m-%d}" if pd.notna(first) else "–",
         last=f"{last:%Y-%m-%d}" if pd.notna(last) else "–",
         quarantined=format_number(ds.n_quarantined),
@@ -391,9 +470,10 @@ def revenue_by_period(
 
     Parameters
     ----------
-    orders : pandas.DataFrame
+    orders : pandas.DataFrame or lazy frame
         Order lines (``customer_id``, ``order_id``, ``date_col`` as datetime,
-        ``amount_col``); summed by :func:`workbench.metrics.sales_report`.
+        ``amount_col``); summed by :func:`workbench.metrics.sales_report` (in the
+        frame's engine when it is a DuckDB, Polars or Spark frame).
     period : Period
         The report period; buckets end with the one holding ``period.end``.
     granularity : str
@@ -422,14 +502,16 @@ def revenue_by_period(
     periods = pd.period_range(first - history, pd.Period(period.end, freq), freq=freq)
     from workbench.metrics import sales_report
 
-    rep = sales_report(
-        orders,
-        freq=freq[0],  # "W-SUN" periods start on Monday, as sales_report's weeks do
-        start=periods[0].start_time,
-        end=period.end,
-        date_col=date_col,
-        amount_col=amount_col,
-        cost_col=None,
+    rep = _collect(
+        sales_report(
+            orders,
+            freq=freq[0],  # "W-SUN" periods start on Monday, as sales_report's weeks do
+            start=periods[0].start_time,
+            end=period.end,
+            date_col=date_col,
+            amount_col=amount_col,
+            cost_col=None,
+        )
     )
     sums = rep.set_index("period")["revenue"].reindex(periods.start_time, fill_value=0.0)
     return pd.DataFrame(
@@ -540,6 +622,7 @@ def context(
     currency: str = "",
     granularity: str = "month",
     tier_method: str = "cumulative",
+    engine: str = "auto",
 ) -> ReportContext:
     """Load the data and resolve the parameters of a report notebook.
 
@@ -562,6 +645,8 @@ def context(
         Time buckets of the charts, one of :data:`GRANULARITIES`.
     tier_method : {"cumulative", "count"}
         ABC method of :func:`workbench.tiers.abc_classes`.
+    engine : {"auto", "pandas", "duckdb", "polars", "spark"}
+        Where the order log is aggregated (see :func:`load_data`).
 
     Returns
     -------
@@ -579,9 +664,9 @@ def context(
     if tier_method not in ("cumulative", "count"):
         raise ParameterError(f"tier_method {tier_method!r}; use 'cumulative' or 'count'")
     source = resolve_source(str(source))
-    ds = load_data(source, as_of or None)
+    ds = load_data(source, as_of or None, engine)
     if not as_of:
-        last = ds.orders["order_date"].max()
+        last = _date_range(ds.orders)[1]
         as_of = f"{pd.Timestamp(last):%Y-%m-%d}"
         ds.as_of = pd.Timestamp(as_of)
     per = resolve_period(period, start, end, as_of=as_of)
@@ -603,8 +688,8 @@ def _summary_at(ctx: ReportContext, day: pd.Timestamp) -> pd.DataFrame:
 
     def make() -> pd.DataFrame:
         orders = ctx.ds.orders
-        cost = "cost" if "cost" in orders.columns else None
-        return customer_summary(orders.loc[orders["order_date"] <= day], as_of=day, cost_col=cost)
+        cost = "cost" if "cost" in _columns(orders) else None
+        return _collect(customer_summary(_until(orders, day), as_of=day, cost_col=cost))
 
     return ctx.cached(f"summary:{day:%Y-%m-%d}", make)
 
@@ -631,7 +716,7 @@ def _kpis(ctx: ReportContext, period: Period) -> dict[str, Any]:
 
 
 def _value_col(ctx: ReportContext) -> str:
-    return "profit" if "cost" in ctx.ds.orders.columns else "revenue"
+    return "profit" if "cost" in _columns(ctx.ds.orders) else "revenue"
 
 
 def _change(current: Any, previous: Any) -> float | None:
@@ -1037,16 +1122,22 @@ def _clv(ctx: ReportContext, horizon: int) -> pd.DataFrame:
         from workbench.metrics import customer_summary
 
         end = ctx.period.end
-        orders = ctx.ds.orders.loc[ctx.ds.orders["order_date"] <= end]
-        has_cost = "cost" in orders.columns
-        weekly = customer_summary(
-            orders, as_of=end, time_unit="W", cost_col="cost" if has_cost else None
+        orders = _until(ctx.ds.orders, end)
+        has_cost = "cost" in _columns(orders)
+        weekly = _collect(
+            customer_summary(
+                orders, as_of=end, time_unit="W", cost_col="cost" if has_cost else None
+            )
         )
         # a customer whose first purchase is on the last day has no history to fit yet
         weekly = weekly.loc[weekly["T"] > 0].reset_index(drop=True)
-        margin, revenue = 1.0, float(orders["amount"].sum())
+        sums = [nw.col("amount").sum().alias("revenue")]
+        if has_cost:
+            sums.append((nw.col("amount") - nw.col("cost")).sum().alias("profit"))
+        totals = _collect(nw.from_native(orders).select(*sums).to_native())
+        margin, revenue = 1.0, float(totals["revenue"].iloc[0] or 0.0)
         if has_cost and revenue > 0:
-            profit = float((orders["amount"] - orders["cost"]).sum())
+            profit = float(totals["profit"].iloc[0])
             margin = min(max(profit / revenue, 0.0), 1.0)
         bg = BetaGeoFitter().fit(weekly)
         gg = GammaGammaFitter().fit(weekly)
@@ -1140,19 +1231,28 @@ SALES_DIMENSIONS = ("department", "outlet", "category", "salesperson")
 """Dimensions of the sales section, in order; those the orders lack are skipped."""
 
 
-def _orders_with_category(ctx: ReportContext) -> pd.DataFrame:
-    def make() -> pd.DataFrame:
+def _orders_with_category(ctx: ReportContext) -> Any:
+    """The orders with their product's category (joined in the orders' engine)."""
+
+    def make() -> Any:
+        from workbench.lazy import to_engine
+
         orders = ctx.ds.orders
         products = ctx.ds.get("products")
+        names = _columns(orders)
         if (
             products is None
             or "category" not in products.columns
-            or "product_id" not in orders.columns
-            or "category" in orders.columns
+            or "product_id" not in names
+            or "category" in names
         ):
             return orders
         cats = products[["product_id", "category"]].drop_duplicates("product_id")
-        return orders.merge(cats, on="product_id", how="left")
+        joined = nw.from_native(orders).join(
+            nw.from_native(to_engine(cats, like=orders)), on="product_id", how="left"
+        )
+        out = joined.to_native()
+        return out.reset_index(drop=True) if isinstance(out, pd.DataFrame) else out
 
     return ctx.cached("orders+category", make)
 
@@ -1160,7 +1260,8 @@ def _orders_with_category(ctx: ReportContext) -> pd.DataFrame:
 def sales_by(ctx: ReportContext, dim: str) -> pd.DataFrame:
     """Revenue and profit per value of ``dim`` in the period, the previous period and a year before.
 
-    Built on :func:`workbench.metrics.sales_report` (daily, summed over each window).
+    Built on :func:`workbench.metrics.sales_report`: one daily report from the first day
+    of the three windows to the last (one query in the orders' engine), summed over each.
 
     Returns
     -------
@@ -1172,9 +1273,12 @@ def sales_by(ctx: ReportContext, dim: str) -> pd.DataFrame:
     from workbench.metrics import sales_report
 
     orders = _orders_with_category(ctx)
+    windows = (ctx.period, ctx.period.previous(), ctx.period.last_year())
+    start, end = min(p.start for p in windows), max(p.end for p in windows)
+    daily = _collect(sales_report(orders, by=dim, freq="D", start=start, end=end))
 
     def window(p: Period) -> pd.DataFrame:
-        rep = sales_report(orders, by=dim, freq="D", start=p.start, end=p.end)
+        rep = daily.loc[(daily["period"] >= p.start) & (daily["period"] <= p.end)]
         return rep.groupby(dim, observed=True)[["revenue", "profit"]].sum(min_count=1)
 
     cur = window(ctx.period)
@@ -1211,9 +1315,13 @@ def sales(ctx: ReportContext, top: int = 10) -> Html:
     """
     lang = ctx.lang
     orders = _orders_with_category(ctx)
+    present = [d for d in SALES_DIMENSIONS if d in _columns(orders)]
+    filled = _collect(
+        nw.from_native(orders).select(*(nw.col(d).count() for d in present)).to_native()
+    )
     parts = [heading("sales", lang)]
-    for dim in SALES_DIMENSIONS:
-        if dim not in orders.columns or orders[dim].notna().sum() == 0:
+    for dim in present:
+        if int(filled[dim].iloc[0]) == 0:
             continue
         got = sales_by(ctx, dim)
         record(f"revenue_by_{dim}", dict(zip(got["dim"].astype(str), got["revenue"], strict=True)))
@@ -1257,12 +1365,12 @@ def sales_chart(ctx: ReportContext, dim: str = "department", history: int = 12) 
     from workbench.plots import sales_trend
 
     orders = _orders_with_category(ctx)
-    if dim not in orders.columns:
+    if dim not in _columns(orders):
         return None
     freq = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}[ctx.granularity]
     per = pd.Period(ctx.period.end, GRANULARITIES[ctx.granularity])
     start = (per - history + 1).start_time
-    rep = sales_report(orders, by=dim, freq=freq, start=start, end=ctx.period.end)
+    rep = _collect(sales_report(orders, by=dim, freq=freq, start=start, end=ctx.period.end))
     return sales_trend(rep, by=dim, lang=ctx.lang)
 
 
@@ -1335,7 +1443,8 @@ def _scope_ids(ds: Any, scope: str) -> set[str] | None:
     if customers is not None and col in customers.columns:
         keep = customers[col].astype("string") == value
         return set(customers.loc[keep, "customer_id"].astype(str))
-    return set(ds.orders["customer_id"].astype(str))
+    buyers = nw.from_native(ds.orders).select(nw.col("customer_id").cast(nw.String)).unique()
+    return set(_collect(buyers.to_native())["customer_id"].astype(str))
 
 
 def _receivables_owned(ds: Any, as_of: pd.Timestamp, config: Any) -> pd.DataFrame | None:
@@ -1529,12 +1638,22 @@ def _requirements(ctx: ReportContext) -> pd.DataFrame | None:
     return ctx.cached("requirements", make)
 
 
+def _revenue(ctx: ReportContext) -> pd.Series:
+    """Revenue per customer up to the report date (the value the requirement library weighs)."""
+    summary = _summary_at(ctx, ctx.as_of)
+    return pd.Series(
+        summary["revenue"].to_numpy(dtype="float64"),
+        index=summary["customer_id"].astype(str).to_numpy(),
+        name="revenue",
+    )
+
+
 def _req_rollup(ctx: ReportContext) -> pd.DataFrame:
     from workbench.requirements import decision_rollup
 
     return ctx.cached(
         "req_rollup",
-        lambda: decision_rollup(_requirements(ctx), ctx.ds.orders, as_of=ctx.as_of),
+        lambda: decision_rollup(_requirements(ctx), _revenue(ctx), as_of=ctx.as_of),
     )
 
 
@@ -1583,7 +1702,7 @@ def requirement_highlights(ctx: ReportContext, top: int = 5) -> Html:
         "req_top_categories",
         {str(c): int(n) for c, n in zip(rollup["category"], rollup["customers"], strict=True)},
     )
-    niches = niche_candidates(reqs, ctx.ds.orders, as_of=ctx.as_of)
+    niches = niche_candidates(reqs, _revenue(ctx), as_of=ctx.as_of)
     niches = niches[niches["reason"].astype(str).str.contains("growing")]
     record("req_niches", [str(c) for c in niches["category"]])
     niches = niches.head(top)
@@ -1799,6 +1918,7 @@ def worklist_context(
     currency: str = "",
     thresholds: Mapping[str, Any] | None = None,
     top: int = 20,
+    engine: str = "auto",
 ) -> WorklistContext:
     """Load the data and resolve the parameters of the worklist notebook.
 
@@ -1819,6 +1939,8 @@ def worklist_context(
         Overrides of :class:`workbench.alerts.AlertConfig` (see :func:`alert_config`).
     top : int
         Rows of the "most at stake" table of the summary.
+    engine : {"auto", "pandas", "duckdb", "polars", "spark"}
+        Where the order log is aggregated (see :func:`load_data`).
 
     Returns
     -------
@@ -1837,9 +1959,9 @@ def worklist_context(
     except (ValueError, TypeError) as exc:
         raise ParameterError(f"thresholds: {exc}") from None
     source = resolve_source(str(source))
-    ds = load_data(source, as_of or None)
+    ds = load_data(source, as_of or None, engine)
     if not as_of:
-        ds.as_of = pd.Timestamp(f"{pd.Timestamp(ds.orders['order_date'].max()):%Y-%m-%d}")
+        ds.as_of = pd.Timestamp(f"{_date_range(ds.orders)[1]:%Y-%m-%d}")
     ctx = WorklistContext(
         ds=ds,
         as_of=pd.Timestamp(ds.as_of),

@@ -778,6 +778,7 @@ def check(
     as_of: Any = None,
     files: Mapping[str, Origin | str] | None = None,
     cascade: bool | None = None,
+    checked_elsewhere: Iterable[str] = (),
 ) -> Checked:
     """Coerce ``tables`` to the data model and apply every rule.
 
@@ -797,6 +798,10 @@ def check(
     cascade : bool, optional
         Whether rows pointing to a customer (or product) set aside are set aside too.
         Defaults to True for ``"quarantine"``.
+    checked_elsewhere : iterable of str, optional
+        Required tables that the caller validates itself and does not pass (the order
+        log that :func:`workbench.lazy.open_dataset` checks in its engine): their absence
+        is no problem. References *to* them are not checked here.
 
     Returns
     -------
@@ -820,8 +825,9 @@ def check(
     cascade = policy == "quarantine" if cascade is None else cascade
     table_problems: list[Problem] = []
     fatal: list[Problem] = []
+    elsewhere = set(checked_elsewhere)
     for name in REQUIRED_TABLES:
-        if name not in tables:
+        if name not in tables and name not in elsewhere:
             o = _origin(name, files)
             fatal.append(
                 Problem(
