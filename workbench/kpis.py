@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from workbench import names as N
+from workbench.scan import collect as _pandas
 from workbench.tiers import LIFECYCLE_RULES, TIER_RANK, LifecycleRules, lifecycle_tiers
 
 __all__ = ["KPI_COLUMNS", "period_kpis", "customer_dimension"]
@@ -25,16 +26,6 @@ def _lazy(orders: Any) -> nw.LazyFrame:
     """Any supported frame (pandas, Polars, DuckDB, PySpark) as a narwhals LazyFrame."""
     frame = nw.from_native(orders)
     return frame.lazy() if isinstance(frame, nw.DataFrame) else frame
-
-
-def _pandas(frame: Any) -> pd.DataFrame:
-    """Collect a (small, per-customer) result into pandas."""
-    if isinstance(frame, pd.DataFrame):
-        return frame
-    nwf = nw.from_native(frame)
-    if isinstance(nwf, nw.LazyFrame):
-        nwf = nwf.collect(backend="pyarrow")
-    return nwf.to_pandas().reset_index(drop=True)
 
 
 #: Output columns of :func:`period_kpis` after the group columns.
