@@ -359,3 +359,55 @@ def test_worklist_owners_are_those_on_the_worklist(sample_dir, full_worklist):
     assert got == sorted(full_worklist["owner"].unique())
     with pytest.raises(report.ParameterError, match="cannot list the values of 'lang'"):
         sections.each_values("lang", {"source": str(sample_dir)})
+
+
+# --------------------------------------------------------------------------- lazy sources
+
+
+@pytest.fixture(scope="module")
+def parquet_lake(sample, tmp_path_factory):
+    """The sample's tables as Parquet files in one folder (a source for the lazy engines)."""
+    folder = tmp_path_factory.mktemp("lake")
+    for name, frame in sample.tables.items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    return folder
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "polars"])
+@pytest.mark.parametrize(
+    ("period", "scope"),
+    [("2026-06", "company"), ("2025-Q4", "company"), ("2026-Q2", "department:华东行业销售部")],
+    ids=["month", "quarter", "department"],
+)
+def test_management_sections_with_orders_in_an_engine_equal_pandas(
+    parquet_lake, engine, period, scope
+):
+    """Every section, chart and figure with the orders kept in DuckDB or Polars equals pandas."""
+    from report_compare import assert_same, render_sections
+
+    lazy = sections.context(str(parquet_lake), period=period, scope=scope, engine=engine)
+    assert not isinstance(lazy.ds.orders, pd.DataFrame)
+    eager = sections.context(str(parquet_lake), period=period, scope=scope, engine="pandas")
+    got, want = render_sections(lazy), render_sections(eager)
+    assert got[1]["revenue"] > 0
+    assert_same(got, want)
+
+
+def test_worklist_with_orders_in_duckdb_equals_pandas(parquet_lake):
+    from report_compare import WORKLIST_SECTIONS, assert_same, render_sections
+
+    owner = sections.worklist_owners(str(parquet_lake), engine="duckdb")[0]
+    assert owner == sections.worklist_owners(str(parquet_lake))[0]
+    for who in ("", owner):
+        lazy = sections.worklist_context(str(parquet_lake), owner=who, engine="duckdb")
+        eager = sections.worklist_context(str(parquet_lake), owner=who)
+        assert_same(
+            render_sections(lazy, WORKLIST_SECTIONS), render_sections(eager, WORKLIST_SECTIONS)
+        )
+
+
+def test_engine_parameter_is_checked_before_anything_runs():
+    with pytest.raises(report.ParameterError, match=r"engine = 'spak'; use one of auto, pandas"):
+        report.check_parameters({"engine": "spak"}, {"engine": "auto", "source": "x"})
+    with pytest.raises(report.ParameterError, match=r"is a Spark database: use engine 'spark'"):
+        sections.load_data("spark:sales", engine="pandas")

@@ -7,12 +7,9 @@ catalog table through ``scan("spark:orders")``.
 
 from __future__ import annotations
 
-import base64
-import json
-
-import numpy as np
 import pandas as pd
 import pytest
+from report_compare import assert_same, render_sections
 
 from workbench.load import SourceError
 from workbench.metrics import cohort_retention, customer_summary, sales_report
@@ -126,80 +123,6 @@ def test_workbench_rfm_on_spark_equals_pandas(spark, parquet_dir, orders, tmp_pa
 
 # --------------------------------------------------------------------------- reports
 
-#: The management report's builders, in the order of notebooks/reports/management.ipynb.
-MANAGEMENT_SECTIONS = (
-    "title_block",
-    "overview",
-    "kpis",
-    "revenue_chart",
-    "movement",
-    "migration_chart",
-    "lifecycle",
-    "lifecycle_chart",
-    "abc",
-    "abc_chart",
-    "pareto_chart",
-    "rfm",
-    "rfm_chart",
-    "value",
-    "clv_chart",
-    "sales",
-    "sales_chart",
-    "reminders",
-    "receivables_chart",
-    "requirement_highlights",
-    "requirements_chart",
-    "quality",
-)
-
-
-def _render_sections(ctx) -> tuple[dict, dict]:
-    """Every section of the management report: {name: html or figure dict}, and the figures."""
-    from workbench import sections
-    from workbench.report import capture_figures
-
-    out = {}
-    with capture_figures() as figures:
-        for name in MANAGEMENT_SECTIONS:
-            got = getattr(sections, name)(ctx)
-            out[name] = _plain(got.to_dict()) if hasattr(got, "to_dict") else str(got)
-    return out, _plain(figures)
-
-
-def _plain(value):
-    """JSON-like lists, dicts, numbers and text (numpy arrays as lists, dates as text)."""
-
-    def default(obj):
-        return obj.tolist() if hasattr(obj, "tolist") else str(obj)
-
-    def decode(obj):  # plotly keeps numeric arrays as {"dtype", "bdata"} (base64)
-        if isinstance(obj, dict) and {"dtype", "bdata"} <= obj.keys():
-            arr = np.frombuffer(base64.b64decode(obj["bdata"]), dtype=obj["dtype"])
-            return arr.reshape(obj["shape"]).tolist() if "shape" in obj else arr.tolist()
-        if isinstance(obj, dict):
-            return {k: decode(v) for k, v in obj.items()}
-        if isinstance(obj, list):
-            return [decode(v) for v in obj]
-        return obj
-
-    return decode(json.loads(json.dumps(value, default=default)))
-
-
-def _assert_same(got, want, where: str = "") -> None:
-    """Equal JSON-like values; floats to 1e-6 relative (sums run in another order)."""
-    if isinstance(want, dict):
-        assert isinstance(got, dict) and got.keys() == want.keys(), where
-        for key in want:
-            _assert_same(got[key], want[key], f"{where}.{key}")
-    elif isinstance(want, list | tuple):
-        assert isinstance(got, list | tuple) and len(got) == len(want), where
-        for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            _assert_same(g, w, f"{where}[{i}]")
-    elif isinstance(want, float) and not isinstance(got, str):
-        assert got == pytest.approx(want, rel=1e-6, abs=1e-9), where
-    else:
-        assert got == want, where
-
 
 @pytest.fixture(scope="session")
 def spark_database(spark, sample):
@@ -224,14 +147,14 @@ def test_management_report_from_a_spark_database_equals_pandas(
     eager = sections.context(str(sample_dir), period=period, lang="zh", currency="¥")
     assert isinstance(eager.ds.orders, pd.DataFrame)
     assert lazy.as_of == eager.as_of == pd.Timestamp(AS_OF)
-    got, got_figures = _render_sections(lazy)
-    want, want_figures = _render_sections(eager)
+    got, got_figures = render_sections(lazy)
+    want, want_figures = render_sections(eager)
     assert got_figures["revenue"] > 0 and got_figures["orders_rows"] == len(orders)
-    _assert_same(got_figures, want_figures, "figures")
+    assert_same(got_figures, want_figures, "figures")
     assert "spark:wb_report" in got.pop("title_block")  # the source note names the source
     want.pop("title_block")
     for name in got:
-        _assert_same(got[name], want[name], name)
+        assert_same(got[name], want[name], name)
 
 
 def test_management_report_scoped_to_a_department_on_spark(
@@ -242,7 +165,7 @@ def test_management_report_scoped_to_a_department_on_spark(
     scope = "department:" + sorted(orders["department"].dropna().unique())[0]
     lazy = sections.context(spark_database, period="2026-Q2", scope=scope)
     eager = sections.context(str(sample_dir), period="2026-Q2", scope=scope)
-    _assert_same(_render_sections(lazy)[1], _render_sections(eager)[1])
+    assert_same(render_sections(lazy)[1], render_sections(eager)[1])
 
 
 def test_unknown_scope_on_spark_lists_the_known_values(spark, spark_database):
@@ -270,4 +193,19 @@ def test_management_report_renders_with_papermill_on_spark(sample, tmp_path):
     figures = dict(spark_run.figures)
     want = dict(pandas_run.figures)
     assert figures["orders_rows"] == len(sample.orders) and figures["revenue"] > 0
-    _assert_same(figures, want, "figures")
+    assert_same(figures, want, "figures")
+
+
+def test_worklist_from_a_spark_database_equals_pandas(spark, spark_database, sample_dir):
+    """The manager's worklist summary built from ``spark:DATABASE`` equals the pandas one."""
+    from report_compare import WORKLIST_SECTIONS
+
+    from workbench import sections
+
+    lazy = sections.worklist_context(spark_database, lang="zh")
+    eager = sections.worklist_context(str(sample_dir), lang="zh")
+    got = render_sections(lazy, WORKLIST_SECTIONS)
+    want = render_sections(eager, WORKLIST_SECTIONS)
+    assert got[1]["worklist_customers"] > 0
+    assert "wb_report" in got[0].pop("worklist_title") and want[0].pop("worklist_title")
+    assert_same(got, want)

@@ -1986,13 +1986,17 @@ def worklist_context(
 
 
 def worklist_owners(
-    source: str, as_of: str = "", thresholds: Mapping[str, Any] | None = None
+    source: str,
+    as_of: str = "",
+    thresholds: Mapping[str, Any] | None = None,
+    engine: str = "auto",
 ) -> list[str]:
     """Return the salespeople with something on the worklist of ``as_of``, sorted.
 
-    Customers without an owner are listed under ``(unassigned)``.
+    Customers without an owner are listed under ``(unassigned)``. ``engine`` as for
+    :func:`load_data`.
     """
-    ctx = worklist_context(source, as_of=as_of, thresholds=thresholds)
+    ctx = worklist_context(source, as_of=as_of, thresholds=thresholds, engine=engine)
     return sorted(ctx.worklist["owner"].astype(str).unique())
 
 
@@ -2004,7 +2008,7 @@ def each_values(each: str, parameters: Mapping[str, Any]) -> list[str]:
     each : {"owner"}
         The parameter.
     parameters : mapping
-        The report's other parameters (``source``, ``as_of``, ``thresholds``).
+        The report's other parameters (``source``, ``as_of``, ``thresholds``, ``engine``).
 
     Raises
     ------
@@ -2016,6 +2020,7 @@ def each_values(each: str, parameters: Mapping[str, Any]) -> list[str]:
             str(parameters["source"]),
             str(parameters.get("as_of") or ""),
             parameters.get("thresholds") or None,
+            str(parameters.get("engine") or "auto"),
         )
     raise ParameterError(f"cannot list the values of {each!r}; use owner")
 
