@@ -61,7 +61,7 @@ def _previous_sections() -> dict[str, str]:
         return {}
     text = OUT.read_text(encoding="utf-8")
     parts = re.split(r"(?m)^<!-- bench:(\w+) -->\n", text)
-    return {parts[i]: parts[i + 1] for i in range(1, len(parts) - 1, 2)}
+    return {parts[i]: parts[i + 1].strip() + "\n\n" for i in range(1, len(parts) - 1, 2)}
 
 
 def main(argv: list[str]) -> int:

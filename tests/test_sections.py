@@ -411,3 +411,17 @@ def test_engine_parameter_is_checked_before_anything_runs():
         report.check_parameters({"engine": "spak"}, {"engine": "auto", "source": "x"})
     with pytest.raises(report.ParameterError, match=r"is a Spark database: use engine 'spark'"):
         sections.load_data("spark:sales", engine="pandas")
+
+
+def test_value_says_when_the_models_cannot_be_fitted(sample_dir):
+    """No repeat purchase at all (every later line a 1-yuan refund): BG/NBD cannot be fitted;
+    the section says why, the chart is left out, and the failed fit is not run twice."""
+    ctx = sections.context(str(sample_dir), period="2026-06")
+    orders = ctx.ds.orders.copy()
+    later = orders["order_date"] > orders.groupby("customer_id")["order_date"].transform("min")
+    orders.loc[later, "amount"] = -1.0
+    ctx.ds.tables["orders"] = orders
+    shown = str(sections.value(ctx))
+    assert "could not be fitted" in shown and "no customer has a repeat purchase" in shown
+    assert isinstance(ctx._cache["clv:12"], ValueError)
+    assert sections.clv_chart(ctx) is None

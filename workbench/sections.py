@@ -1153,7 +1153,16 @@ def _clv(ctx: ReportContext, horizon: int) -> pd.DataFrame:
         out.attrs["spend_model"] = spend_ok
         return out
 
-    return ctx.cached(f"clv:{horizon}", make)
+    def make_or_error() -> pd.DataFrame | ValueError:
+        try:
+            return make()
+        except ValueError as exc:  # kept, so the chart does not fit the models again
+            return exc
+
+    got = ctx.cached(f"clv:{horizon}", make_or_error)
+    if isinstance(got, ValueError):
+        raise got
+    return got
 
 
 def value(ctx: ReportContext, horizon: int = 12) -> Html:
