@@ -83,6 +83,12 @@ def assert_same(got, want, where: str = "") -> None:
             assert_same(g, w, f"{where}[{i}]")
     elif isinstance(want, float) and not isinstance(got, str):
         assert got == pytest.approx(want, rel=1e-6, abs=1e-9), where
+    elif isinstance(want, str) and isinstance(got, str) and got != want:
+        i = next((k for k, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+        raise AssertionError(
+            f"{where}: first difference at character {i}: "
+            f"{got[max(i - 120, 0) : i + 120]!r} != {want[max(i - 120, 0) : i + 120]!r}"
+        )
     else:
         assert got == want, where
 

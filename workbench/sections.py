@@ -1648,10 +1648,14 @@ def _requirements(ctx: ReportContext) -> pd.DataFrame | None:
 
 
 def _revenue(ctx: ReportContext) -> pd.Series:
-    """Revenue per customer up to the report date (the value the requirement library weighs)."""
+    """Revenue per customer up to the report date (the value the requirement library weighs).
+
+    Rounded to the cent: an engine sums in its own order, and the last bits of a sum must
+    not reorder the requirement library's ranking between engines.
+    """
     summary = _summary_at(ctx, ctx.as_of)
     return pd.Series(
-        summary["revenue"].to_numpy(dtype="float64"),
+        summary["revenue"].round(2).to_numpy(dtype="float64"),
         index=summary["customer_id"].astype(str).to_numpy(),
         name="revenue",
     )
