@@ -271,6 +271,9 @@ def format_number(value: float, digits: int = 0) -> str:
 def format_money(value: float, currency: str = "", digits: int = 0) -> str:
     """Format an amount with its currency label.
 
+    The amount is first rounded to the cent, so that a sum's last bits (which depend on
+    the order an engine adds in) never decide how a half is rounded.
+
     Examples
     --------
     >>> format_money(1234.6, "¥")
@@ -279,7 +282,11 @@ def format_money(value: float, currency: str = "", digits: int = 0) -> str:
     'CNY 1,235'
     >>> format_money(-80, "¥")
     '-¥80'
+    >>> format_money(1235.4999999999998, "¥"), format_money(1235.5, "¥")
+    ('¥1,236', '¥1,236')
     """
+    if isinstance(value, int | float) and math.isfinite(value):
+        value = round(float(value), 2)
     text = format_number(value, digits)
     if not currency or text == "–":
         return text
