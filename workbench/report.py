@@ -72,6 +72,8 @@ __all__ = [
     "notebook_parameters",
     "check_parameters",
     "resolve_source",
+    "ENGINES",
+    "resolve_engine",
     "report_title",
     "to_html",
     "render",
@@ -624,8 +626,8 @@ def _check_known(name: str, value: Any) -> None:
         parse_scope(value)
     elif name == "tier_method" and value not in ("cumulative", "count"):
         raise ParameterError(f"parameter tier_method = {value!r}; use 'cumulative' or 'count'")
-    elif name == "engine" and str(value).strip().lower() not in _ENGINES:
-        raise ParameterError(f"parameter engine = {value!r}; use one of {', '.join(_ENGINES)}")
+    elif name == "engine":
+        resolve_engine("", value)
     elif name in ("start", "end", "as_of") and value not in ("", None):
         parse_date(value, name)
     elif name == "thresholds":
@@ -637,8 +639,36 @@ def _check_known(name: str, value: Any) -> None:
             raise ParameterError(f"parameter thresholds: {exc}") from None
 
 
-_ENGINES = ("auto", "pandas", "duckdb", "polars", "spark")
-"""Values of the ``engine`` parameter (:data:`workbench.sections.ENGINES`)."""
+ENGINES = ("auto", "pandas", "duckdb", "polars", "spark")
+"""Values of the reports' ``engine`` parameter (see :func:`resolve_engine`)."""
+
+
+def resolve_engine(source: str, engine: str = "auto") -> str:
+    """Return where a report aggregates the orders of ``source``.
+
+    ``"pandas"`` loads every table into memory; ``"duckdb"``, ``"polars"`` and
+    ``"spark"`` keep the orders in that engine (:func:`workbench.lazy.open_dataset`);
+    ``"auto"`` means Spark for a ``spark:`` source and pandas otherwise.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown engine, or pandas with a ``spark:`` source.
+
+    Examples
+    --------
+    >>> resolve_engine("spark:sales"), resolve_engine("data/sample"), resolve_engine("x", "DuckDB")
+    ('spark', 'pandas', 'duckdb')
+    """
+    engine = str(engine or "auto").strip().lower()
+    if engine not in ENGINES:
+        raise ParameterError(f"parameter engine = {engine!r}; use one of {', '.join(ENGINES)}")
+    spark_source = str(source).startswith("spark:")
+    if engine == "auto":
+        return "spark" if spark_source else "pandas"
+    if engine == "pandas" and spark_source:
+        raise ParameterError(f"source {source!r} is a Spark database: use engine 'spark'")
+    return engine
 
 
 def _nest(given: Mapping[str, Any], declared: Mapping[str, Any]) -> dict[str, Any]:
@@ -961,9 +991,7 @@ def _data_as_of(source: str, engine: str = "auto") -> str:
 
     With a lazy ``engine`` (or a ``spark:`` source) the date is found in that engine.
     """
-    engine = str(engine or "auto").strip().lower()
-    if engine == "auto":
-        engine = "spark" if source.startswith("spark:") else "pandas"
+    engine = resolve_engine(source, engine)
     if engine != "pandas":
         from workbench.lazy import last_order_date
 

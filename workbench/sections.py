@@ -25,6 +25,7 @@ import pandas as pd
 
 from workbench.labels import check_lang, label
 from workbench.report import (
+    ENGINES,
     GRANULARITIES,
     ParameterError,
     Period,
@@ -32,6 +33,7 @@ from workbench.report import (
     parse_scope,
     record,
     report_title,
+    resolve_engine,
     resolve_period,
     resolve_source,
     slugify,
@@ -117,10 +119,6 @@ class Html:
         return Html(self.markup + str(other))
 
 
-ENGINES = ("auto", "pandas", "duckdb", "polars", "spark")
-"""Values of the reports' ``engine`` parameter (see :func:`load_data`)."""
-
-
 def load_data(source: str, as_of: Any = None, engine: str = "auto") -> Any:
     """Load a report's data with validation in quarantine mode.
 
@@ -152,24 +150,14 @@ def load_data(source: str, as_of: Any = None, engine: str = "auto") -> Any:
     ParameterError
         For an unknown engine, or ``engine="pandas"`` with a ``spark:`` source.
     """
-    from workbench.scan import SPARK_PREFIX
-
-    engine = (engine or "auto").strip().lower()
-    if engine not in ENGINES:
-        raise ParameterError(f"engine {engine!r}; use one of {', '.join(ENGINES)}")
-    spark_source = str(source).startswith(SPARK_PREFIX)
-    if engine == "auto":
-        engine = "spark" if spark_source else "pandas"
-    if engine == "pandas":
-        if spark_source:
-            raise ParameterError(f"source {source!r} is a Spark database: use engine 'spark'")
+    if resolve_engine(source, engine) == "pandas":
         from workbench.load import load
 
         ds = load(source, policy="quarantine")
     else:
         from workbench.lazy import open_dataset
 
-        ds = open_dataset(source, engine=engine)
+        ds = open_dataset(source, engine=resolve_engine(source, engine))
     if as_of not in (None, ""):
         cutoff = parse_date(as_of, "as_of") + pd.Timedelta(days=1)
         ds.tables["orders"] = _filtered(ds.orders, nw.col("order_date") < cutoff.to_pydatetime())
