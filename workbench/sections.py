@@ -24,6 +24,7 @@ import narwhals as nw
 import pandas as pd
 
 from workbench.labels import check_lang, label
+from workbench.lazy import columns, n_rows, to_engine
 from workbench.report import (
     ENGINES,
     GRANULARITIES,
@@ -38,6 +39,7 @@ from workbench.report import (
     resolve_source,
     slugify,
 )
+from workbench.scan import collect
 
 __all__ = [
     "Html",
@@ -176,21 +178,9 @@ def _until(orders: Any, day: pd.Timestamp) -> Any:
     return _filtered(orders, nw.col("order_date") <= pd.Timestamp(day).to_pydatetime())
 
 
-def _columns(frame: Any) -> list[str]:
-    from workbench.lazy import columns
-
-    return columns(frame)
-
-
-def _collect(frame: Any) -> pd.DataFrame:
-    from workbench.scan import collect
-
-    return collect(frame)
-
-
 def _date_range(orders: Any) -> tuple[Any, Any, int]:
     """First and last order date and the number of order lines, computed in the engine."""
-    got = _collect(
+    got = collect(
         nw.from_native(orders)
         .select(
             nw.col("order_date").min().alias("first"),
@@ -222,10 +212,8 @@ def scoped(ds: Any, scope: str) -> Any:
     col, value = parse_scope(scope)
     if not col:
         return ds
-    from workbench.lazy import n_rows
-
     orders = ds.orders
-    if col not in _columns(orders):
+    if col not in columns(orders):
         raise ParameterError(
             f"scope {scope!r} needs the column {col!r} in the orders table, which "
             f"{ds.source or 'the source'} lacks; use scope 'company'"
@@ -233,7 +221,7 @@ def scoped(ds: Any, scope: str) -> Any:
     kept = _filtered(orders, nw.col(col).cast(nw.String) == value)
     if not n_rows(kept):
         values = nw.from_native(orders).select(nw.col(col).cast(nw.String)).unique()
-        found = _collect(values.drop_nulls().sort(col).head(20).to_native())[col]
+        found = collect(values.drop_nulls().sort(col).head(20).to_native())[col]
         known = ", ".join(found.astype(str))
         raise ParameterError(f"no order has {col} {value!r}; known values: {known}")
     tables = dict(ds.tables)
@@ -497,7 +485,7 @@ def revenue_by_period(
     periods = pd.period_range(first - history, pd.Period(period.end, freq), freq=freq)
     from workbench.metrics import sales_report
 
-    rep = _collect(
+    rep = collect(
         sales_report(
             orders,
             freq=freq[0],  # "W-SUN" periods start on Monday, as sales_report's weeks do
@@ -683,8 +671,8 @@ def _summary_at(ctx: ReportContext, day: pd.Timestamp) -> pd.DataFrame:
 
     def make() -> pd.DataFrame:
         orders = ctx.ds.orders
-        cost = "cost" if "cost" in _columns(orders) else None
-        return _collect(customer_summary(_until(orders, day), as_of=day, cost_col=cost))
+        cost = "cost" if "cost" in columns(orders) else None
+        return collect(customer_summary(_until(orders, day), as_of=day, cost_col=cost))
 
     return ctx.cached(f"summary:{day:%Y-%m-%d}", make)
 
@@ -711,7 +699,7 @@ def _kpis(ctx: ReportContext, period: Period) -> dict[str, Any]:
 
 
 def _value_col(ctx: ReportContext) -> str:
-    return "profit" if "cost" in _columns(ctx.ds.orders) else "revenue"
+    return "profit" if "cost" in columns(ctx.ds.orders) else "revenue"
 
 
 def _change(current: Any, previous: Any) -> float | None:
@@ -1118,8 +1106,8 @@ def _clv(ctx: ReportContext, horizon: int) -> pd.DataFrame:
 
         end = ctx.period.end
         orders = _until(ctx.ds.orders, end)
-        has_cost = "cost" in _columns(orders)
-        weekly = _collect(
+        has_cost = "cost" in columns(orders)
+        weekly = collect(
             customer_summary(
                 orders, as_of=end, time_unit="W", cost_col="cost" if has_cost else None
             )
@@ -1129,7 +1117,7 @@ def _clv(ctx: ReportContext, horizon: int) -> pd.DataFrame:
         sums = [nw.col("amount").sum().alias("revenue")]
         if has_cost:
             sums.append((nw.col("amount") - nw.col("cost")).sum().alias("profit"))
-        totals = _collect(nw.from_native(orders).select(*sums).to_native())
+        totals = collect(nw.from_native(orders).select(*sums).to_native())
         margin, revenue = 1.0, float(totals["revenue"].iloc[0] or 0.0)
         if has_cost and revenue > 0:
             profit = float(totals["profit"].iloc[0])
@@ -1239,11 +1227,9 @@ def _orders_with_category(ctx: ReportContext) -> Any:
     """The orders with their product's category (joined in the orders' engine)."""
 
     def make() -> Any:
-        from workbench.lazy import to_engine
-
         orders = ctx.ds.orders
         products = ctx.ds.get("products")
-        names = _columns(orders)
+        names = columns(orders)
         if (
             products is None
             or "category" not in products.columns
@@ -1279,7 +1265,7 @@ def sales_by(ctx: ReportContext, dim: str) -> pd.DataFrame:
     orders = _orders_with_category(ctx)
     windows = (ctx.period, ctx.period.previous(), ctx.period.last_year())
     start, end = min(p.start for p in windows), max(p.end for p in windows)
-    daily = _collect(sales_report(orders, by=dim, freq="D", start=start, end=end))
+    daily = collect(sales_report(orders, by=dim, freq="D", start=start, end=end))
 
     def window(p: Period) -> pd.DataFrame:
         rep = daily.loc[(daily["period"] >= p.start) & (daily["period"] <= p.end)]
@@ -1319,8 +1305,8 @@ def sales(ctx: ReportContext, top: int = 10) -> Html:
     """
     lang = ctx.lang
     orders = _orders_with_category(ctx)
-    present = [d for d in SALES_DIMENSIONS if d in _columns(orders)]
-    filled = _collect(
+    present = [d for d in SALES_DIMENSIONS if d in columns(orders)]
+    filled = collect(
         nw.from_native(orders).select(*(nw.col(d).count() for d in present)).to_native()
     )
     parts = [heading("sales", lang)]
@@ -1369,12 +1355,12 @@ def sales_chart(ctx: ReportContext, dim: str = "department", history: int = 12) 
     from workbench.plots import sales_trend
 
     orders = _orders_with_category(ctx)
-    if dim not in _columns(orders):
+    if dim not in columns(orders):
         return None
     freq = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}[ctx.granularity]
     per = pd.Period(ctx.period.end, GRANULARITIES[ctx.granularity])
     start = (per - history + 1).start_time
-    rep = _collect(sales_report(orders, by=dim, freq=freq, start=start, end=ctx.period.end))
+    rep = collect(sales_report(orders, by=dim, freq=freq, start=start, end=ctx.period.end))
     return sales_trend(rep, by=dim, lang=ctx.lang)
 
 
@@ -1448,7 +1434,7 @@ def _scope_ids(ds: Any, scope: str) -> set[str] | None:
         keep = customers[col].astype("string") == value
         return set(customers.loc[keep, "customer_id"].astype(str))
     buyers = nw.from_native(ds.orders).select(nw.col("customer_id").cast(nw.String)).unique()
-    return set(_collect(buyers.to_native())["customer_id"].astype(str))
+    return set(collect(buyers.to_native())["customer_id"].astype(str))
 
 
 def _receivables_owned(ds: Any, as_of: pd.Timestamp, config: Any) -> pd.DataFrame | None:
